@@ -1,0 +1,2 @@
+package io.dioring.jmh;
+final class Placeholder {}
