@@ -6,7 +6,9 @@
 #
 # jextract is not on any package registry: build it from openjdk/jextract outside
 # this repository (with libclang 14; libclang 16 fails on io_uring.h's anonymous
-# structs) and put it on PATH.
+# structs) and put it on PATH. The output must compile with --release 22: jextract
+# revisions up to 0b89a46 (January 2025) emit JDK 22 code; later ones call
+# SymbolLookup.findOrThrow, which only exists from JDK 23.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,0 +1,104 @@
+package io.dioring.ffi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dioring.ffi.linux.io_cqring_offsets;
+import io.dioring.ffi.linux.io_sqring_offsets;
+import io.dioring.ffi.linux.io_uring_cqe;
+import io.dioring.ffi.linux.io_uring_h;
+import io.dioring.ffi.linux.io_uring_params;
+import io.dioring.ffi.linux.io_uring_sqe;
+import io.dioring.ffi.linux.libc_h;
+import io.dioring.ffi.linux.statx;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+/** The generated layouts agree with the kernel's ABI, and errno reaches Java. */
+class BindingsTest {
+
+    @Test
+    void structSizesMatchTheKernelAbi() {
+        assertEquals(64, io_uring_sqe.layout().byteSize(), "io_uring_sqe");
+        assertEquals(16, io_uring_cqe.layout().byteSize(), "io_uring_cqe");
+        assertEquals(120, io_uring_params.layout().byteSize(), "io_uring_params");
+        assertEquals(40, io_sqring_offsets.layout().byteSize(), "io_sqring_offsets");
+        assertEquals(40, io_cqring_offsets.layout().byteSize(), "io_cqring_offsets");
+        assertEquals(256, statx.layout().byteSize(), "statx");
+    }
+
+    @Test
+    void fieldOffsetsMatchTheKernelAbi() {
+        assertEquals(0, io_uring_sqe.opcode$offset());
+        assertEquals(1, io_uring_sqe.flags$offset());
+        assertEquals(4, io_uring_sqe.fd$offset());
+        assertEquals(8, io_uring_sqe.off$offset());
+        assertEquals(16, io_uring_sqe.addr$offset());
+        assertEquals(24, io_uring_sqe.len$offset());
+        assertEquals(28, io_uring_sqe.rw_flags$offset());
+        assertEquals(32, io_uring_sqe.user_data$offset());
+        assertEquals(40, io_uring_sqe.buf_index$offset());
+        assertEquals(0, io_uring_cqe.user_data$offset());
+        assertEquals(8, io_uring_cqe.res$offset());
+        assertEquals(12, io_uring_cqe.flags$offset());
+        assertEquals(0, io_uring_params.sq_entries$offset());
+        assertEquals(20, io_uring_params.features$offset());
+        assertEquals(40, io_uring_params.sq_off$offset());
+        assertEquals(80, io_uring_params.cq_off$offset());
+        assertEquals(0x98, statx.stx_dio_mem_align$offset(), "statx.stx_dio_mem_align");
+        assertEquals(0x9c, statx.stx_dio_offset_align$offset(), "statx.stx_dio_offset_align");
+    }
+
+    @Test
+    void constantsMatchTheHeaders() {
+        assertEquals(22, io_uring_h.IORING_OP_READ());
+        assertEquals(4, io_uring_h.IORING_OP_READ_FIXED());
+        assertEquals(0x10000000L, io_uring_h.IORING_OFF_SQES());
+        assertEquals(0x4000, libc_h.O_DIRECT());
+        assertEquals(0x2000, libc_h.STATX_DIOALIGN());
+        assertEquals(425, libc_h.SYS_io_uring_setup());
+    }
+
+    @Test
+    void errnoIsCapturedForAFailingCall() {
+        assertEquals(-Errno.EBADF, Libc.close(-1));
+        assertEquals("EBADF", Errno.name(Errno.EBADF));
+        assertEquals("Bad file descriptor", Errno.message(Errno.EBADF));
+        assertEquals("ENOENT (No such file or directory)", Errno.describe(-Errno.ENOENT));
+        assertEquals(-Errno.ENOENT, Libc.open("/nonexistent/dioring", libc_h.O_RDONLY(), 0));
+    }
+
+    @Test
+    void ioUringEnterOnABadFdReportsEbadf() {
+        MemorySegment slot = ErrnoCapture.allocateSlot();
+        assertEquals(-Errno.EBADF, Syscalls.ioUringEnter(slot, -1, 0, 0, 0, 0, 0));
+    }
+
+    @Test
+    void ioUringSetupRejectsZeroEntries() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = arena.allocate(io_uring_params.layout());
+            int r = Syscalls.ioUringSetup(0, params);
+            // EINVAL where io_uring is allowed; ENOSYS/EPERM where it is not: never success.
+            assertTrue(r == -Errno.EINVAL || r == -Errno.ENOSYS || r == -Errno.EPERM,
+                    "io_uring_setup(0) returned " + r);
+        }
+    }
+
+    @Test
+    void eventfdRoundTripsACounter() {
+        int fd = Libc.eventfd(0, libc_h.EFD_CLOEXEC());
+        assertTrue(fd >= 0, "eventfd: " + Errno.describe(fd));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(8);
+            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 5);
+            assertEquals(8, Libc.write(fd, one));
+            MemorySegment got = arena.allocate(8);
+            assertEquals(8, Libc.read(fd, got));
+            assertEquals(5, got.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+        } finally {
+            assertEquals(0, Libc.close(fd));
+        }
+    }
+}
