@@ -1,0 +1,437 @@
+package io.dioring.ring;
+
+import io.dioring.ffi.ErrnoCapture;
+import io.dioring.ffi.Errno;
+import io.dioring.ffi.Libc;
+import io.dioring.ffi.Syscalls;
+import io.dioring.ffi.linux.io_cqring_offsets;
+import io.dioring.ffi.linux.io_sqring_offsets;
+import io.dioring.ffi.linux.io_uring_cqe;
+import io.dioring.ffi.linux.io_uring_h;
+import io.dioring.ffi.linux.io_uring_params;
+import io.dioring.ffi.linux.io_uring_sqe;
+import io.dioring.ffi.linux.iovec;
+import io.dioring.ffi.linux.libc_h;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A kernel io_uring driven from Java over its mmapped memory.
+ *
+ * <pre>
+ *  SQ ring (mmap IORING_OFF_SQ_RING)      SQE array (mmap IORING_OFF_SQES)
+ *  +------+------+------+-------+-----+   +--------+--------+-----
+ *  | head | tail | mask | flags | ... |   | sqe[0] | sqe[1] | ... 64 bytes each
+ *  +------+------+------+-------+-----+   +--------+--------+-----
+ *  | array[0..entries): index into SQEs   (set once to the identity: array[i] = i)
+ *
+ *  CQ ring (same mapping with IORING_FEAT_SINGLE_MMAP, else IORING_OFF_CQ_RING)
+ *  +------+------+------+----------+-----------------------------+
+ *  | head | tail | mask | overflow | cqes[0..entries) 16 bytes   |
+ *  +------+------+------+----------+-----------------------------+
+ * </pre>
+ *
+ * We own the SQ tail and the CQ head; the kernel owns the SQ head and the CQ tail. Each
+ * cross-ownership access goes through {@link RingBarriers}.
+ *
+ * <p>Single owner: only the thread that created the ring may call it (the ring is set up
+ * with SINGLE_ISSUER where the kernel has it, which the kernel enforces too).
+ */
+public final class Ring implements IoRing {
+    private static final long SQE_SIZE = io_uring_sqe.layout().byteSize();
+    private static final long CQE_SIZE = io_uring_cqe.layout().byteSize();
+
+    static {
+        // The SQE and CQE offsets below come from the generated layouts; their sizes are ABI.
+        if (SQE_SIZE != 64 || CQE_SIZE != 16) {
+            throw new ExceptionInInitializerError("unexpected io_uring ABI: sqe " + SQE_SIZE
+                    + " bytes, cqe " + CQE_SIZE + " bytes");
+        }
+    }
+
+    private static final long SQE_OPCODE = io_uring_sqe.opcode$offset();
+    private static final long SQE_FLAGS = io_uring_sqe.flags$offset();
+    private static final long SQE_IOPRIO = io_uring_sqe.ioprio$offset();
+    private static final long SQE_FD = io_uring_sqe.fd$offset();
+    private static final long SQE_OFF = io_uring_sqe.off$offset();
+    private static final long SQE_ADDR = io_uring_sqe.addr$offset();
+    private static final long SQE_LEN = io_uring_sqe.len$offset();
+    private static final long SQE_OP_FLAGS = io_uring_sqe.rw_flags$offset();
+    private static final long SQE_USER_DATA = io_uring_sqe.user_data$offset();
+    private static final long SQE_BUF_INDEX = io_uring_sqe.buf_index$offset();
+    private static final long SQE_PERSONALITY = io_uring_sqe.personality$offset();
+    private static final long SQE_FILE_INDEX = io_uring_sqe.file_index$offset();
+    private static final long SQE_ADDR3 = io_uring_sqe.addr3$offset();
+    private static final long CQE_USER_DATA = io_uring_cqe.user_data$offset();
+    private static final long CQE_RES = io_uring_cqe.res$offset();
+
+    private static final int ENTER_GETEVENTS = io_uring_h.IORING_ENTER_GETEVENTS();
+    private static final int ENTER_REGISTERED_RING = io_uring_h.IORING_ENTER_REGISTERED_RING();
+    private static final int SQ_CQ_OVERFLOW = io_uring_h.IORING_SQ_CQ_OVERFLOW();
+
+    private final RingSetup setup;
+    private final int fd;
+    private final MemorySegment sqRing;
+    private final MemorySegment cqRing;
+    private final MemorySegment sqes;
+    private final long sqRingBytes;
+    private final long cqRingBytes;
+    private final MemorySegment errnoSlot = ErrnoCapture.allocateSlot();
+
+    private final int sqEntries;
+    private final int sqMask;
+    private final long sqHeadOffset;
+    private final long sqTailOffset;
+    private final long sqFlagsOffset;
+    private final int cqEntries;
+    private final int cqMask;
+    private final long cqHeadOffset;
+    private final long cqTailOffset;
+    private final long cqOverflowOffset;
+    private final long cqesOffset;
+
+    /** Next SQE index we will fill (ours). */
+    private int sqeTail;
+    /** SQ head as last loaded from the kernel; refreshed only when the SQ looks full. */
+    private int cachedSqHead;
+    /** SQEs prepared but not yet taken by io_uring_enter. */
+    private int toSubmit;
+    /** CQ head (ours), mirrored to the ring on each release. */
+    private int cqHead;
+
+    /** fd passed to io_uring_enter: the registered index once the ring fd is registered. */
+    private int enterFd;
+    private int enterFlags;
+
+    private long enterCalls;
+    private long sqesSubmitted;
+    private boolean closed;
+
+    private Ring(RingSetup setup, int fd, MemorySegment sqRing, long sqRingBytes, MemorySegment cqRing,
+            long cqRingBytes, MemorySegment sqes, MemorySegment params) {
+        this.setup = setup;
+        this.fd = fd;
+        this.sqRing = sqRing;
+        this.cqRing = cqRing;
+        this.sqes = sqes;
+        this.sqRingBytes = sqRingBytes;
+        this.cqRingBytes = cqRingBytes;
+        this.enterFd = fd;
+
+        MemorySegment sqOff = io_uring_params.sq_off(params);
+        MemorySegment cqOff = io_uring_params.cq_off(params);
+        this.sqEntries = io_uring_params.sq_entries(params);
+        this.cqEntries = io_uring_params.cq_entries(params);
+        this.sqHeadOffset = Integer.toUnsignedLong(io_sqring_offsets.head(sqOff));
+        this.sqTailOffset = Integer.toUnsignedLong(io_sqring_offsets.tail(sqOff));
+        this.sqFlagsOffset = Integer.toUnsignedLong(io_sqring_offsets.flags(sqOff));
+        this.sqMask = RingBarriers.lpInt(sqRing, Integer.toUnsignedLong(io_sqring_offsets.ring_mask(sqOff)));
+        this.cqHeadOffset = Integer.toUnsignedLong(io_cqring_offsets.head(cqOff));
+        this.cqTailOffset = Integer.toUnsignedLong(io_cqring_offsets.tail(cqOff));
+        this.cqOverflowOffset = Integer.toUnsignedLong(io_cqring_offsets.overflow(cqOff));
+        this.cqesOffset = Integer.toUnsignedLong(io_cqring_offsets.cqes(cqOff));
+        this.cqMask = RingBarriers.lpInt(cqRing, Integer.toUnsignedLong(io_cqring_offsets.ring_mask(cqOff)));
+
+        // The SQ array maps ring slots to SQE indices. We always use slot i for SQE i, so it
+        // is written once here and never again.
+        long array = Integer.toUnsignedLong(io_sqring_offsets.array(sqOff));
+        for (int i = 0; i < sqEntries; i++) {
+            RingBarriers.spInt(sqRing, array + 4L * i, i);
+        }
+        this.sqeTail = RingBarriers.lpInt(sqRing, sqTailOffset);
+        this.cachedSqHead = RingBarriers.lvSqHead(sqRing, sqHeadOffset);
+        this.cqHead = RingBarriers.lpInt(cqRing, cqHeadOffset);
+    }
+
+    /**
+     * Creates a ring with room for {@code entries} SQEs and twice that many CQEs, with the
+     * fastest set-up flags the kernel accepts (see {@link RingSetup}).
+     */
+    public static Ring create(int entries, RingOptions options) throws RingSetupException {
+        if (entries < 1 || entries > 32768) {
+            throw new IllegalArgumentException("ring entries " + entries + " out of range [1, 32768]");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = arena.allocate(io_uring_params.layout());
+            RingSetup setup = RingSetup.setUp(entries, options, params);
+            int fd = setup.fd();
+            try {
+                return map(setup, fd, params);
+            } catch (RingSetupException | RuntimeException e) {
+                Libc.close(fd);
+                throw e;
+            }
+        }
+    }
+
+    private static Ring map(RingSetup setup, int fd, MemorySegment params) throws RingSetupException {
+        MemorySegment sqOff = io_uring_params.sq_off(params);
+        MemorySegment cqOff = io_uring_params.cq_off(params);
+        long sqBytes = Integer.toUnsignedLong(io_sqring_offsets.array(sqOff))
+                + 4L * io_uring_params.sq_entries(params);
+        long cqBytes = Integer.toUnsignedLong(io_cqring_offsets.cqes(cqOff))
+                + CQE_SIZE * io_uring_params.cq_entries(params);
+        boolean single = (io_uring_params.features(params) & io_uring_h.IORING_FEAT_SINGLE_MMAP()) != 0;
+        int prot = libc_h.PROT_READ() | libc_h.PROT_WRITE();
+        int flags = libc_h.MAP_SHARED() | libc_h.MAP_POPULATE();
+        if (single) {
+            sqBytes = cqBytes = Math.max(sqBytes, cqBytes);
+        }
+        long sq = Libc.mmap(sqBytes, prot, flags, fd, io_uring_h.IORING_OFF_SQ_RING());
+        if (sq < 0) {
+            throw new RingSetupException("mmap of the SQ ring (" + sqBytes + " bytes)", (int) sq);
+        }
+        long cq = sq;
+        long sqeBytes = SQE_SIZE * io_uring_params.sq_entries(params);
+        long sqeArray;
+        try {
+            if (!single) {
+                cq = Libc.mmap(cqBytes, prot, flags, fd, io_uring_h.IORING_OFF_CQ_RING());
+                if (cq < 0) {
+                    throw new RingSetupException("mmap of the CQ ring (" + cqBytes + " bytes)", (int) cq);
+                }
+            }
+            sqeArray = Libc.mmap(sqeBytes, prot, flags, fd, io_uring_h.IORING_OFF_SQES());
+            if (sqeArray < 0) {
+                if (!single) {
+                    Libc.munmap(cq, cqBytes);
+                }
+                throw new RingSetupException("mmap of the SQE array (" + sqeBytes + " bytes)", (int) sqeArray);
+            }
+        } catch (RingSetupException e) {
+            Libc.munmap(sq, sqBytes);
+            throw e;
+        }
+        return new Ring(setup, fd,
+                MemorySegment.ofAddress(sq).reinterpret(sqBytes), sqBytes,
+                MemorySegment.ofAddress(cq).reinterpret(cqBytes), cqBytes,
+                MemorySegment.ofAddress(sqeArray).reinterpret(sqeBytes), params);
+    }
+
+    /** What the kernel gave this ring: flags taken, features. */
+    public RingSetup setup() {
+        return setup;
+    }
+
+    /** The ring's file descriptor (for registration calls). */
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public int sqEntries() {
+        return sqEntries;
+    }
+
+    @Override
+    public int cqEntries() {
+        return cqEntries;
+    }
+
+    @Override
+    public int sqSpace() {
+        int used = sqeTail - cachedSqHead;
+        if (used >= sqEntries) {
+            cachedSqHead = RingBarriers.lvSqHead(sqRing, sqHeadOffset);
+            used = sqeTail - cachedSqHead;
+        }
+        return sqEntries - used;
+    }
+
+    @Override
+    public void prepare(int opcode, int sqeFlags, int fd, long fileOffset, long address, int length,
+            int opFlags, int bufIndex, long userData) {
+        assert sqSpace() > 0 : "SQ full: the caller must check sqSpace()";
+        long sqe = SQE_SIZE * (sqeTail & sqMask);
+        MemorySegment s = sqes;
+        s.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte) opcode);
+        s.set(ValueLayout.JAVA_BYTE, sqe + SQE_FLAGS, (byte) sqeFlags);
+        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_IOPRIO, (short) 0);
+        s.set(ValueLayout.JAVA_INT, sqe + SQE_FD, fd);
+        s.set(ValueLayout.JAVA_LONG, sqe + SQE_OFF, fileOffset);
+        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR, address);
+        s.set(ValueLayout.JAVA_INT, sqe + SQE_LEN, length);
+        s.set(ValueLayout.JAVA_INT, sqe + SQE_OP_FLAGS, opFlags);
+        s.set(ValueLayout.JAVA_LONG, sqe + SQE_USER_DATA, userData);
+        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_BUF_INDEX, (short) bufIndex);
+        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_PERSONALITY, (short) 0);
+        s.set(ValueLayout.JAVA_INT, sqe + SQE_FILE_INDEX, 0);
+        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR3, 0L);
+        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR3 + 8, 0L);
+        sqeTail++;
+        toSubmit++;
+    }
+
+    @Override
+    public int submit(boolean waitForOne) {
+        if (closed) {
+            throw new IllegalStateException("ring closed");
+        }
+        int flags = enterFlags;
+        int minComplete = 0;
+        if (waitForOne) {
+            flags |= ENTER_GETEVENTS;
+            minComplete = 1;
+        } else if (toSubmit == 0) {
+            if (!setup.deferTaskrun()) {
+                return 0;
+            }
+            // With DEFER_TASKRUN, completions are only posted when we ask: GETEVENTS with
+            // min_complete 0 runs the deferred work without blocking.
+            flags |= ENTER_GETEVENTS;
+        } else if (setup.deferTaskrun()) {
+            flags |= ENTER_GETEVENTS;
+        }
+        if (toSubmit > 0) {
+            RingBarriers.soSqTail(sqRing, sqTailOffset, sqeTail);
+        }
+        while (true) {
+            enterCalls++;
+            int r = Syscalls.ioUringEnter(errnoSlot, enterFd, toSubmit, minComplete, flags, 0L, 0L);
+            if (r >= 0) {
+                toSubmit -= r;
+                sqesSubmitted += r;
+                return r;
+            }
+            switch (-r) {
+                case Errno.EINTR:
+                    continue;
+                case Errno.EAGAIN:
+                case Errno.EBUSY:
+                    return 0;
+                default:
+                    throw new IllegalStateException("io_uring_enter(fd " + fd + ", to_submit " + toSubmit
+                            + ", min_complete " + minComplete + ", flags 0x" + Integer.toHexString(flags)
+                            + "): " + Errno.describe(r));
+            }
+        }
+    }
+
+    @Override
+    public int reap(long[] userData, int[] result, int max) {
+        int head = cqHead;
+        int tail = RingBarriers.lvCqTail(cqRing, cqTailOffset);
+        int n = Math.min(tail - head, max);
+        if (n <= 0) {
+            return 0;
+        }
+        try {
+            for (int i = 0; i < n; i++) {
+                long cqe = cqesOffset + CQE_SIZE * ((head + i) & cqMask);
+                userData[i] = cqRing.get(ValueLayout.JAVA_LONG, cqe + CQE_USER_DATA);
+                result[i] = cqRing.get(ValueLayout.JAVA_INT, cqe + CQE_RES);
+            }
+        } finally {
+            cqHead = head + n;
+            RingBarriers.soCqHead(cqRing, cqHeadOffset, cqHead);
+        }
+        return n;
+    }
+
+    /** CQEs ready to reap right now. */
+    public int cqReady() {
+        return RingBarriers.lvCqTail(cqRing, cqTailOffset) - cqHead;
+    }
+
+    /**
+     * Completions the kernel could not post because the CQ was full. The engine bounds its
+     * in-flight SQEs by the CQ size, so a non-zero value is a bug worth reporting.
+     */
+    public int cqOverflow() {
+        boolean flagged = (RingBarriers.lvSqFlags(sqRing, sqFlagsOffset) & SQ_CQ_OVERFLOW) != 0;
+        int dropped = RingBarriers.lpInt(cqRing, cqOverflowOffset);
+        return flagged && dropped == 0 ? 1 : dropped;
+    }
+
+    /** io_uring_enter calls made so far. */
+    public long enterCalls() {
+        return enterCalls;
+    }
+
+    /** SQEs the kernel took so far. */
+    public long sqesSubmitted() {
+        return sqesSubmitted;
+    }
+
+    /**
+     * Registers the ring's own fd (IORING_REGISTER_RING_FDS) so io_uring_enter skips the fd
+     * table lookup. Returns false (and changes nothing) where the kernel lacks it.
+     */
+    public boolean registerRingFd() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment update = arena.allocate(io_uring_h.C_LONG_LONG, 2);
+            update.set(ValueLayout.JAVA_INT, 0, -1);      // offset: any free slot
+            update.set(ValueLayout.JAVA_INT, 4, 0);       // resv
+            update.set(ValueLayout.JAVA_LONG, 8, fd);     // data: the fd
+            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_RING_FDS(), update.address(), 1);
+            if (r != 1) {
+                return false;
+            }
+            enterFd = update.get(ValueLayout.JAVA_INT, 0);
+            enterFlags |= ENTER_REGISTERED_RING;
+            return true;
+        }
+    }
+
+    /** Whether io_uring_enter goes through a registered ring fd. */
+    public boolean ringFdRegistered() {
+        return (enterFlags & ENTER_REGISTERED_RING) != 0;
+    }
+
+    /**
+     * Registers buffers for READ_FIXED/WRITE_FIXED; buffer i gets index i.
+     *
+     * @throws RingSetupException with the kernel's errno (ENOMEM over RLIMIT_MEMLOCK, say)
+     */
+    public void registerBuffers(MemorySegment... buffers) throws RingSetupException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment iovecs = arena.allocate(iovec.layout(), buffers.length);
+            for (int i = 0; i < buffers.length; i++) {
+                MemorySegment v = iovecs.asSlice(i * iovec.layout().byteSize(), iovec.layout());
+                iovec.iov_base(v, buffers[i]);
+                iovec.iov_len(v, buffers[i].byteSize());
+            }
+            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_BUFFERS(), iovecs.address(),
+                    buffers.length);
+            if (r < 0) {
+                throw new RingSetupException("IORING_REGISTER_BUFFERS of " + buffers.length + " buffers", r);
+            }
+        }
+    }
+
+    /** Registers files for IOSQE_FIXED_FILE; file i gets index i. */
+    public void registerFiles(int... fds) throws RingSetupException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment array = arena.allocateFrom(ValueLayout.JAVA_INT, fds);
+            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_FILES(), array.address(), fds.length);
+            if (r < 0) {
+                throw new RingSetupException("IORING_REGISTER_FILES of " + fds.length + " files", r);
+            }
+        }
+    }
+
+    /** The opcodes this kernel supports (IORING_REGISTER_PROBE). */
+    public Probe probe() throws RingSetupException {
+        return Probe.of(fd);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Libc.munmap(sqes.address(), sqes.byteSize());
+        if (cqRing.address() != sqRing.address()) {
+            Libc.munmap(cqRing.address(), cqRingBytes);
+        }
+        Libc.munmap(sqRing.address(), sqRingBytes);
+        Libc.close(fd);
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed;
+    }
+}
