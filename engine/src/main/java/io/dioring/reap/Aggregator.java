@@ -1,0 +1,99 @@
+package io.dioring.reap;
+
+import io.dioring.ffi.Errno;
+import io.dioring.request.IoRequest;
+
+/**
+ * Many slices, one result: the rules of seed 003 (fuse_aio_complete), extended.
+ *
+ * <ul>
+ * <li>A request completes exactly once, when its last slice is in and every slice has
+ *     been issued ({@code outstanding == 0 && allIssued}).
+ * <li>The first error to arrive wins and keeps its errno, offset and length; slices not
+ *     yet issued are not issued.
+ * <li>A read's result is the longest contiguous prefix transferred: a slice that comes
+ *     short at position p caps the result at p, whatever later slices did.
+ * <li>A short slice is resubmitted for its remainder before it is judged: a read short
+ *     of its length (not at end of file) and a write short of its length. A resubmission
+ *     that transfers nothing ends it: for a read that is end of file (the prefix stands);
+ *     for a write it is an error, EIO.
+ * <li>With O_DIRECT, a remainder that starts off the file's alignment cannot be
+ *     resubmitted (the kernel would refuse it): a read short there has met end of file,
+ *     a write short there fails with EIO.
+ * <li>EAGAIN and EINTR on a slice are retried a bounded number of times, then count as
+ *     errors.
+ * </ul>
+ */
+public final class Aggregator {
+    /** Retries of one slice for EAGAIN/EINTR before the error stands. */
+    public static final int MAX_RETRIES = 16;
+
+    /** What to do with a slice after its CQE. */
+    public enum Verdict { DONE, RESUBMIT }
+
+    private Aggregator() {}
+
+    /**
+     * Applies one slice's result to its request.
+     *
+     * @param r the request
+     * @param sliceOffset the slice's file offset
+     * @param sliceLength bytes the slice asked for
+     * @param sliceRelative the slice's position within the request
+     * @param result the CQE's res
+     * @param retries how many times the slice was retried already for EAGAIN/EINTR
+     * @param alignment the file offset alignment with O_DIRECT, 1 without
+     * @param data whether the slice moves data (false for fsync)
+     * @return RESUBMIT when the slice (or its remainder, after {@code advance}) must be issued again
+     */
+    public static Verdict onSlice(IoRequest r, long sliceOffset, int sliceLength, long sliceRelative,
+            int result, int retries, int alignment, boolean data) {
+        if (result < 0) {
+            int errno = -result;
+            if ((errno == Errno.EAGAIN || errno == Errno.EINTR) && retries < MAX_RETRIES) {
+                return Verdict.RESUBMIT;
+            }
+            fail(r, errno, sliceOffset, sliceLength, null);
+            return Verdict.DONE;
+        }
+        if (!data || result >= sliceLength) {
+            return Verdict.DONE;
+        }
+        boolean continuable = result > 0 && ((sliceOffset + result) & (alignment - 1)) == 0;
+        if (r.op == IoRequest.READ) {
+            if (continuable) {
+                return Verdict.RESUBMIT;
+            }
+            r.shortPosition = Math.min(r.shortPosition, sliceRelative + result);
+            return Verdict.DONE;
+        }
+        if (continuable) {
+            return Verdict.RESUBMIT;
+        }
+        fail(r, Errno.EIO, sliceOffset + result, sliceLength - result,
+                "short write: " + result + " of " + sliceLength + " bytes written and the rest could not be");
+        return Verdict.DONE;
+    }
+
+    /** Records an error unless one is already recorded (the first to arrive wins). */
+    public static void fail(IoRequest r, int errno, long offset, long length, String detail) {
+        if (r.errno == 0) {
+            r.errno = errno;
+            r.errorOffset = offset;
+            r.errorLength = length;
+            r.errorDetail = detail;
+        }
+    }
+
+    /** The request's single result once its last slice is in: bytes, or -errno. */
+    public static long result(IoRequest r) {
+        if (r.errno != 0) {
+            return -r.errno;
+        }
+        return switch (r.op) {
+            case IoRequest.READ -> Math.min(r.shortPosition, r.length);
+            case IoRequest.WRITE -> r.length;
+            default -> 0;
+        };
+    }
+}

@@ -1,0 +1,322 @@
+package io.dioring.reap;
+
+import io.dioring.DirectIoException;
+import io.dioring.ffi.linux.io_uring_h;
+import io.dioring.request.IoRequest;
+import io.dioring.ring.IoRing;
+import io.dioring.ring.Slots;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.function.LongConsumer;
+
+/**
+ * The data path on one ring, single-owner: requests are split into slices (one SQE each,
+ * at most {@code maxIoBytes}), submitted in batches, reaped, and aggregated into one
+ * result per request (see {@link Aggregator}).
+ *
+ * <p>Reap first, then dispatch: CQEs are copied out and the CQ head released before any
+ * completion logic runs, in batches of at most the CQ size.
+ */
+public final class RingLoop {
+    private static final int OP_READ = io_uring_h.IORING_OP_READ();
+    private static final int OP_WRITE = io_uring_h.IORING_OP_WRITE();
+    private static final int OP_READ_FIXED = io_uring_h.IORING_OP_READ_FIXED();
+    private static final int OP_WRITE_FIXED = io_uring_h.IORING_OP_WRITE_FIXED();
+    private static final int OP_FSYNC = io_uring_h.IORING_OP_FSYNC();
+    private static final int OP_ASYNC_CANCEL = io_uring_h.IORING_OP_ASYNC_CANCEL();
+    private static final int FSYNC_DATASYNC = io_uring_h.IORING_FSYNC_DATASYNC();
+    private static final int CANCEL_ANY = io_uring_h.IORING_ASYNC_CANCEL_ANY();
+    private static final int CANCEL_ALL = io_uring_h.IORING_ASYNC_CANCEL_ALL();
+    /** user_data of the engine's own cancel SQEs. */
+    private static final long CANCEL_USER_DATA = Slots.RESERVED | 2;
+
+    private final IoRing ring;
+    private final Slots slots;
+    private final ArrayDeque<IoRequest> waiting = new ArrayDeque<>();
+    /** Slots whose slice must be issued again (short or EAGAIN), waiting for SQ space. */
+    private final int[] resubmit;
+    private int resubmitHead;
+    private int resubmitCount;
+    private final long[] cqUserData;
+    private final int[] cqResult;
+    private final Executor completionExecutor;
+    private final LongConsumer reservedCompletion;
+
+    private long slicesIssued;
+    private long requestsCompleted;
+    private long staleCompletions;
+    private int reservedInFlight;
+
+    /**
+     * @param ring the ring to drive
+     * @param maxInFlight slices in flight at most (at or below the CQ size)
+     * @param completionExecutor where results are delivered; null to deliver inline
+     * @param reservedCompletion told of CQEs whose user_data has {@link Slots#RESERVED} set
+     */
+    public RingLoop(IoRing ring, int maxInFlight, Executor completionExecutor, LongConsumer reservedCompletion) {
+        if (maxInFlight < 1 || maxInFlight > ring.cqEntries()) {
+            throw new IllegalArgumentException("in-flight bound " + maxInFlight + " must be in [1, CQ size "
+                    + ring.cqEntries() + "] so completions cannot overflow the CQ");
+        }
+        this.ring = ring;
+        this.slots = new Slots(maxInFlight);
+        this.resubmit = new int[maxInFlight];
+        this.cqUserData = new long[ring.cqEntries()];
+        this.cqResult = new int[ring.cqEntries()];
+        this.completionExecutor = completionExecutor;
+        this.reservedCompletion = reservedCompletion;
+    }
+
+    public IoRing ring() {
+        return ring;
+    }
+
+    /** Queues a request to be split and issued on the next {@link #prepare()}. */
+    public void add(IoRequest r) {
+        waiting.addLast(r);
+    }
+
+    /** Slices in the kernel's hands. */
+    public int inFlight() {
+        return slots.used();
+    }
+
+    /** Requests queued here but not fully issued. */
+    public int waitingCount() {
+        return waiting.size();
+    }
+
+    /** Whether anything is queued, being resubmitted or in flight. */
+    public boolean busy() {
+        return !waiting.isEmpty() || resubmitCount > 0 || slots.used() > 0 || reservedInFlight > 0;
+    }
+
+    /** SQEs written so far for data and sync slices (resubmissions included). */
+    public long slicesIssued() {
+        return slicesIssued;
+    }
+
+    public long requestsCompleted() {
+        return requestsCompleted;
+    }
+
+    /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
+    public long staleCompletions() {
+        return staleCompletions;
+    }
+
+    /**
+     * Writes SQEs for resubmissions first, then for waiting requests, until the SQ or the
+     * slot table is full or nothing is left.
+     *
+     * @return SQEs written
+     */
+    public int prepare() {
+        int written = 0;
+        while (resubmitCount > 0 && ring.sqSpace() > 0) {
+            int slot = resubmit[resubmitHead];
+            resubmitHead = (resubmitHead + 1) % resubmit.length;
+            resubmitCount--;
+            issue(slot);
+            written++;
+        }
+        while (!waiting.isEmpty()) {
+            IoRequest r = waiting.peekFirst();
+            int before = (int) slicesIssued;
+            boolean done = split(r);
+            written += (int) slicesIssued - before;
+            if (!done) {
+                break;
+            }
+            waiting.pollFirst();
+            if (r.outstanding == 0) {
+                finish(r); // nothing to issue (zero length, or failed before its first slice)
+            }
+        }
+        return written;
+    }
+
+    /** Issues slices of {@code r} while there is room; true once every slice is out. */
+    private boolean split(IoRequest r) {
+        if (r.errno != 0) {
+            r.allIssued = true; // an error stops the rest (first error wins anyway)
+            return true;
+        }
+        if (!r.isData()) {
+            if (!hasRoom()) {
+                return false;
+            }
+            int op = r.op == IoRequest.FDATASYNC ? 1 : 0;
+            int slot = slots.acquire(r, OP_FSYNC, r.offset, 0, 0, 0, op);
+            r.outstanding++;
+            r.allIssued = true;
+            issue(slot);
+            return true;
+        }
+        int maxIo = r.file.maxIoBytes();
+        while (r.segIndex < r.segmentCount) {
+            MemorySegment seg = r.segments[r.segIndex];
+            long remaining = seg.byteSize() - r.segPos;
+            if (remaining == 0) {
+                r.segIndex++;
+                r.segPos = 0;
+                continue;
+            }
+            if (!hasRoom()) {
+                return false;
+            }
+            int len = (int) Math.min(remaining, maxIo);
+            int buf = r.bufIndex[r.segIndex];
+            int opcode = r.op == IoRequest.READ ? (buf >= 0 ? OP_READ_FIXED : OP_READ)
+                    : (buf >= 0 ? OP_WRITE_FIXED : OP_WRITE);
+            int slot = slots.acquire(r, opcode, r.offset + r.issued, seg.address() + r.segPos, len, r.issued,
+                    Math.max(buf, 0));
+            r.outstanding++;
+            r.segPos += len;
+            r.issued += len;
+            issue(slot);
+        }
+        if (r.syncAfter >= 0 && r.outstanding == 0) {
+            // Zero-length durable write: just the sync.
+            r.op = r.syncAfter;
+            r.syncAfter = -1;
+            return split(r);
+        }
+        r.allIssued = true;
+        return true;
+    }
+
+    private boolean hasRoom() {
+        return ring.sqSpace() > 0 && slots.free() > 0;
+    }
+
+    private void issue(int slot) {
+        IoRequest r = slots.request(slot);
+        int opcode = slots.opcode(slot);
+        long userData = slots.issue(slot);
+        if (opcode == OP_FSYNC) {
+            ring.prepare(OP_FSYNC, 0, r.file.fd(), 0, 0, 0, slots.bufIndex(slot) == 1 ? FSYNC_DATASYNC : 0, 0,
+                    userData);
+        } else {
+            ring.prepare(opcode, 0, r.file.fd(), slots.fileOffset(slot), slots.address(slot), slots.length(slot),
+                    0, slots.bufIndex(slot), userData);
+        }
+        slicesIssued++;
+    }
+
+    /**
+     * Writes an ASYNC_CANCEL for everything in flight on this ring. The cancelled slices
+     * complete with ECANCELED (or their own result if they were done) and are aggregated
+     * as usual.
+     *
+     * @return false when the SQ has no room now (try again after reaping)
+     */
+    public boolean cancelAll() {
+        if (slots.used() == 0) {
+            return true;
+        }
+        if (ring.sqSpace() == 0) {
+            return false;
+        }
+        ring.prepare(OP_ASYNC_CANCEL, 0, 0, 0, 0, 0, CANCEL_ANY | CANCEL_ALL, 0, CANCEL_USER_DATA);
+        reservedInFlight++;
+        return true;
+    }
+
+    /** Writes an SQE of the engine's own (a wake-up read, say); its CQE goes to {@code reservedCompletion}. */
+    public boolean prepareReserved(int opcode, int fd, long address, int length, long userData) {
+        if (ring.sqSpace() == 0) {
+            return false;
+        }
+        ring.prepare(opcode, 0, fd, 0, address, length, 0, 0, Slots.RESERVED | userData);
+        reservedInFlight++;
+        return true;
+    }
+
+    /** Submits what is prepared; with {@code wait}, blocks for at least one completion. */
+    public int submit(boolean wait) {
+        return ring.submit(wait);
+    }
+
+    /**
+     * Copies every ready CQE out, releases the CQ, then applies each to its request.
+     *
+     * @return CQEs reaped
+     */
+    public int reap() {
+        int n = ring.reap(cqUserData, cqResult, cqUserData.length);
+        for (int i = 0; i < n; i++) {
+            dispatch(cqUserData[i], cqResult[i]);
+        }
+        return n;
+    }
+
+    private void dispatch(long userData, int result) {
+        if (userData < 0) {
+            reservedInFlight--;
+            if (userData != CANCEL_USER_DATA && reservedCompletion != null) {
+                reservedCompletion.accept(userData & ~Slots.RESERVED);
+            }
+            return;
+        }
+        int slot = slots.lookup(userData);
+        if (slot < 0) {
+            staleCompletions++;
+            return;
+        }
+        IoRequest r = slots.request(slot);
+        int opcode = slots.opcode(slot);
+        boolean data = opcode != OP_FSYNC;
+        int alignment = r.file.direct() ? r.file.alignment().offset() : 1;
+        Aggregator.Verdict verdict = Aggregator.onSlice(r, slots.fileOffset(slot), slots.length(slot),
+                slots.relative(slot), result, slots.retry(slot) - 1, alignment, data);
+        if (verdict == Aggregator.Verdict.RESUBMIT) {
+            if (result > 0) {
+                slots.advance(slot, result);
+            }
+            resubmit[(resubmitHead + resubmitCount) % resubmit.length] = slot;
+            resubmitCount++;
+            return;
+        }
+        slots.release(slot);
+        r.outstanding--;
+        if (r.outstanding == 0 && r.allIssued) {
+            if (r.syncAfter >= 0 && r.errno == 0 && data) {
+                // The data is in; make it durable before the request completes.
+                r.op = r.syncAfter;
+                r.syncAfter = -1;
+                r.allIssued = false;
+                r.result = r.length;
+                waiting.addFirst(r);
+                return;
+            }
+            finish(r);
+        }
+    }
+
+    /** Computes the single result, releases holds, and delivers (here or on the executor). */
+    private void finish(IoRequest r) {
+        if (r.completed) {
+            throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset);
+        }
+        r.completed = true;
+        requestsCompleted++;
+        long result = r.result > 0 && !r.isData() ? r.result : Aggregator.result(r);
+        if (r.errno != 0) {
+            r.failure = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset, r.errorLength,
+                    r.errorDetail);
+            r.result = -r.errno;
+        } else {
+            r.result = result;
+        }
+        if (r.listener != null) {
+            r.listener.onComplete(r);
+        }
+        if (completionExecutor == null || r.inlineCompletion || r.waiter != null) {
+            r.run();
+        } else {
+            completionExecutor.execute(r);
+        }
+    }
+}
