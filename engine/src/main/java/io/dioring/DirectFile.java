@@ -1,0 +1,540 @@
+package io.dioring;
+
+import io.dioring.ffi.Errno;
+import io.dioring.ffi.Libc;
+import io.dioring.ffi.linux.libc_h;
+import io.dioring.file.DioAlignment;
+import io.dioring.file.FileProbe;
+import io.dioring.file.FileState;
+import io.dioring.reap.RingThread;
+import io.dioring.request.Completion;
+import io.dioring.request.CompletionListener;
+import io.dioring.request.IoRequest;
+import io.dioring.request.RequestSink;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A file opened for direct I/O through an {@link IoEngine}.
+ *
+ * <h2>Alignment</h2>
+ * With O_DIRECT ({@link #isDirect()}), every offset and length must be a multiple of
+ * {@link #offsetAlignment()} and every buffer address a multiple of
+ * {@link #memoryAlignment()} (from STATX_DIOALIGN, else the device's logical block size,
+ * else 4096). A request that breaks a rule throws {@link IllegalArgumentException} at the
+ * call, naming the value, the alignment and the path. Buffers must be native memory
+ * ({@link IoBuffers}).
+ *
+ * <h2>Results</h2>
+ * A request larger than {@link #maxIoBytes()} is split into several SQEs and completes
+ * once, when all are in. A write completes with its full length or fails: a short write is
+ * resubmitted for the rest and fails with EIO if it makes no progress. A read completes
+ * with the length of the longest prefix read: shorter than asked only at end of file.
+ * Operating errors fail the request with {@link DirectIoException} (errno, op, path, offset,
+ * length).
+ *
+ * <h2>Ordering and size</h2>
+ * A request overlapping a write still in flight on this file waits for that write, so a
+ * read issued after a write sees its bytes. A write that ends beyond the file's size is
+ * an extending write: it is carried out synchronously under the file's size lock (the
+ * calling thread waits for it), and its result is then delivered like any other.
+ * Non-extending writes never wait for that lock; {@link #preallocate} turns later extending
+ * writes into non-extending ones.
+ *
+ * <p>Thread-safe: any thread may submit.
+ */
+public final class DirectFile implements AutoCloseable {
+    private final IoEngine engine;
+    private final FileState state;
+    private final ReentrantLock sizeLock = new ReentrantLock();
+    private final Object closeMonitor = new Object();
+    private final CompletionListener pendingListener;
+    private volatile boolean closed;
+    private boolean closeDeferred;
+    private int pending;
+    private long extendingWrites;
+    private long asyncWrites;
+
+    DirectFile(IoEngine engine, FileState state) {
+        this.engine = engine;
+        this.state = state;
+        this.pendingListener = r -> {
+            if (r.registeredWrite) {
+                state.inFlightWrites().onComplete(r);
+            }
+            requestFinished();
+        };
+    }
+
+    /** The path the file was opened with. */
+    public Path path() {
+        return state.path();
+    }
+
+    /** Whether the file was opened with O_DIRECT. */
+    public boolean isDirect() {
+        return state.direct();
+    }
+
+    /** Required alignment of buffer addresses (1 without O_DIRECT). */
+    public int memoryAlignment() {
+        return state.direct() ? state.alignment().memory() : 1;
+    }
+
+    /** Required alignment of offsets and lengths (1 without O_DIRECT). */
+    public int offsetAlignment() {
+        return state.direct() ? state.alignment().offset() : 1;
+    }
+
+    /** The O_DIRECT alignment as the kernel reported it, with its source. */
+    public DioAlignment alignment() {
+        return state.alignment();
+    }
+
+    /** Bytes per SQE at most; larger requests are split. */
+    public int maxIoBytes() {
+        return state.maxIoBytes();
+    }
+
+    /** The file's size as the engine tracks it. */
+    public long size() {
+        return state.size().get();
+    }
+
+    /** The file descriptor (for diagnostics; do not close it). */
+    public int fd() {
+        return state.fd();
+    }
+
+    /** Writes that ended beyond the size and went through the synchronous path. */
+    public long extendingWrites() {
+        synchronized (closeMonitor) {
+            return extendingWrites;
+        }
+    }
+
+    /** Writes that went through the asynchronous path. */
+    public long asyncWrites() {
+        synchronized (closeMonitor) {
+            return asyncWrites;
+        }
+    }
+
+    /** Requests held back so far because they overlapped a write in flight. */
+    public long orderingHolds() {
+        return state.inFlightWrites().holds();
+    }
+
+    FileState state() {
+        return state;
+    }
+
+    // ---- reads and writes -------------------------------------------------------------
+
+    /**
+     * Reads {@code dst.byteSize()} bytes at {@code offset} into {@code dst}.
+     *
+     * @return the bytes read: all of them, or fewer only at end of file
+     */
+    public CompletableFuture<Long> read(long offset, MemorySegment dst) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(IoRequest.READ, offset, dst, null, null, f, null, false);
+        return f;
+    }
+
+    /**
+     * Writes all of {@code src} at {@code offset}.
+     *
+     * @return {@code src.byteSize()}, or fails
+     */
+    public CompletableFuture<Long> write(long offset, MemorySegment src) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(IoRequest.WRITE, offset, src, null, null, f, null, false);
+        return f;
+    }
+
+    /**
+     * Writes all of {@code src} at {@code offset} and makes it durable (an fdatasync, or an
+     * fsync with {@code metadata}) before completing.
+     */
+    public CompletableFuture<Long> writeDurably(long offset, MemorySegment src, boolean metadata) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        IoRequest r = prepare(IoRequest.WRITE, offset, new MemorySegment[] {src});
+        r.syncAfter = metadata ? IoRequest.FSYNC : IoRequest.FDATASYNC;
+        r.future = f;
+        dispatch(r, null);
+        return f;
+    }
+
+    /** Allocation-free read: the result goes to {@code handler} with {@code attachment}. */
+    public <A> void read(long offset, MemorySegment dst, A attachment, CompletionHandler<? super A> handler) {
+        submit(IoRequest.READ, offset, dst, attachment, handler, null, null, false);
+    }
+
+    /** Allocation-free write: the result goes to {@code handler} with {@code attachment}. */
+    public <A> void write(long offset, MemorySegment src, A attachment, CompletionHandler<? super A> handler) {
+        submit(IoRequest.WRITE, offset, src, attachment, handler, null, null, false);
+    }
+
+    /** Scatter read: fills {@code dsts} in order from {@code offset} on. */
+    public CompletableFuture<Long> read(long offset, MemorySegment... dsts) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        IoRequest r = prepare(IoRequest.READ, offset, dsts);
+        r.future = f;
+        dispatch(r, null);
+        return f;
+    }
+
+    /** Gather write: writes {@code srcs} back to back from {@code offset} on. */
+    public CompletableFuture<Long> write(long offset, MemorySegment... srcs) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        IoRequest r = prepare(IoRequest.WRITE, offset, srcs);
+        r.future = f;
+        dispatch(r, null);
+        return f;
+    }
+
+    /**
+     * Reads {@code dst.byteSize()} bytes at {@code offset}, blocking.
+     *
+     * @return bytes read; fewer than asked only at end of file
+     * @throws DirectIoException on an operating error
+     */
+    public long readFully(long offset, MemorySegment dst) throws IOException {
+        return blocking(prepare(IoRequest.READ, offset, new MemorySegment[] {dst}));
+    }
+
+    /**
+     * Writes all of {@code src} at {@code offset}, blocking.
+     *
+     * @return {@code src.byteSize()}
+     * @throws DirectIoException on an operating error
+     */
+    public long writeFully(long offset, MemorySegment src) throws IOException {
+        return blocking(prepare(IoRequest.WRITE, offset, new MemorySegment[] {src}));
+    }
+
+    /** fsync(2) through the ring: data and metadata durable. */
+    public CompletableFuture<Long> fsync() {
+        return sync(IoRequest.FSYNC);
+    }
+
+    /** fdatasync(2) through the ring: data durable. */
+    public CompletableFuture<Long> fdatasync() {
+        return sync(IoRequest.FDATASYNC);
+    }
+
+    private CompletableFuture<Long> sync(int op) {
+        checkOpen();
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        IoRequest r = engine.pool().take().set(op, state, 0, (MemorySegment) null, -1);
+        r.future = f;
+        dispatch(r, null);
+        return f;
+    }
+
+    /**
+     * Allocates space (fallocate). With {@code keepSize}, the size does not change
+     * (FALLOC_FL_KEEP_SIZE); otherwise the file grows to at least {@code offset + length},
+     * and writes below that are no longer extending.
+     */
+    public void preallocate(long offset, long length, boolean keepSize) throws IOException {
+        checkOpen();
+        if (offset < 0 || length <= 0) {
+            throw new IllegalArgumentException("preallocate(offset " + offset + ", length " + length
+                    + "): offset must be >= 0 and length > 0");
+        }
+        sizeLock.lock();
+        try {
+            int r = Libc.fallocate(state.fd(), keepSize ? libc_h.FALLOC_FL_KEEP_SIZE() : 0, offset, length);
+            if (r < 0) {
+                throw new DirectIoException(-r, "fallocate", state.path(), offset, length);
+            }
+            if (!keepSize) {
+                state.size().accumulateAndGet(offset + length, Math::max);
+            }
+        } finally {
+            sizeLock.unlock();
+        }
+    }
+
+    /** Sets the file's size (ftruncate). */
+    public void truncate(long size) throws IOException {
+        checkOpen();
+        if (size < 0) {
+            throw new IllegalArgumentException("truncate(" + size + "): size must be >= 0");
+        }
+        sizeLock.lock();
+        try {
+            int r = Libc.ftruncate(state.fd(), size);
+            if (r < 0) {
+                throw new DirectIoException(-r, "ftruncate", state.path(), size, 0);
+            }
+            state.size().set(size);
+        } finally {
+            sizeLock.unlock();
+        }
+    }
+
+    // ---- the path every request takes ---------------------------------------------------
+
+    /** Checks, builds and dispatches a single-buffer request (used by OwnedRing too). */
+    <A> void submit(int op, long offset, MemorySegment segment, A attachment, CompletionHandler<? super A> handler,
+            CompletableFuture<Long> future, RequestSink sink, boolean inline) {
+        checkOpen();
+        checkSegment(op, offset, segment, 0);
+        checkRange(op, offset, segment.byteSize());
+        IoRequest r = engine.pool().take().set(op, state, offset, segment, engine.bufferIndex(segment));
+        @SuppressWarnings("unchecked")
+        CompletionHandler<Object> h = (CompletionHandler<Object>) handler;
+        r.handler = h;
+        r.attachment = attachment;
+        r.future = future;
+        r.inlineCompletion = inline;
+        dispatch(r, sink);
+    }
+
+    private IoRequest prepare(int op, long offset, MemorySegment[] segments) {
+        checkOpen();
+        if (segments == null || segments.length == 0) {
+            throw new IllegalArgumentException(opName(op) + " " + state.path() + ": no buffers given");
+        }
+        long total = 0;
+        int[] indexes = new int[segments.length];
+        for (int i = 0; i < segments.length; i++) {
+            checkSegment(op, offset + total, segments[i], i);
+            indexes[i] = engine.bufferIndex(segments[i]);
+            total += segments[i].byteSize();
+        }
+        checkRange(op, offset, total);
+        return engine.pool().take().set(op, state, offset, segments, indexes);
+    }
+
+    private long blocking(IoRequest r) throws IOException {
+        r.waiter = Thread.currentThread();
+        dispatch(r, null);
+        Completion.await(r);
+        long result = r.result;
+        Throwable failure = r.failure;
+        engine.pool().give(r);
+        if (failure instanceof IOException e) {
+            throw e;
+        } else if (failure != null) {
+            throw new IOException(failure.getMessage(), failure);
+        }
+        return result;
+    }
+
+    /**
+     * Sends a checked request on its way: counts it, orders it against in-flight writes,
+     * and takes the synchronous path if it extends the file.
+     */
+    private void dispatch(IoRequest r, RequestSink sinkOrNull) {
+        RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
+        r.sink = sink;
+        synchronized (closeMonitor) {
+            if (closed) {
+                engine.pool().give(r);
+                throw new IllegalStateException("file closed: " + state.path());
+            }
+            pending++;
+        }
+        if (r.op == IoRequest.WRITE && r.end() > state.size().get() && isExtending(r)) {
+            extend(r, sink);
+            return;
+        }
+        if (r.op == IoRequest.WRITE) {
+            synchronized (closeMonitor) {
+                asyncWrites++;
+            }
+        }
+        issue(r, sink);
+    }
+
+    private void issue(IoRequest r, RequestSink sink) {
+        chainListener(r);
+        if (state.inFlightWrites().admit(r)) {
+            sink.accept(r);
+        }
+    }
+
+    /** On completion: release ordering holds, then count the request out. */
+    private void chainListener(IoRequest r) {
+        r.listener = pendingListener;
+    }
+
+    private void requestFinished() {
+        boolean closeNow;
+        synchronized (closeMonitor) {
+            if (--pending > 0) {
+                return;
+            }
+            closeMonitor.notifyAll();
+            closeNow = closeDeferred;
+            closeDeferred = false;
+        }
+        if (closeNow) {
+            closeDescriptor();
+        }
+    }
+
+    /** Re-reads the size (someone else may have grown the file) before judging a write extending. */
+    private boolean isExtending(IoRequest r) {
+        long actual = FileProbe.size(state.fd());
+        if (actual >= 0) {
+            state.size().accumulateAndGet(actual, Math::max);
+        }
+        return r.end() > state.size().get();
+    }
+
+    /**
+     * Seed 000: an extending write cannot run asynchronously beside others without racing
+     * the size update. Under the size lock: submit, wait, update the size; then deliver.
+     */
+    private void extend(IoRequest r, RequestSink sink) {
+        if (RingThread.current() != null) {
+            requestFinished();
+            engine.pool().give(r);
+            throw new IllegalStateException("write at " + r.offset + " of " + r.length + " bytes extends "
+                    + state.path() + " (size " + state.size().get() + "): extending writes wait for their "
+                    + "completion and cannot be issued from an inline completion callback; use DEFERRED "
+                    + "completion or preallocate()");
+        }
+        Thread caller = Thread.currentThread();
+        Thread previousWaiter = r.waiter;
+        sizeLock.lock();
+        try {
+            synchronized (closeMonitor) {
+                extendingWrites++;
+            }
+            r.waiter = caller;
+            issue(r, sink);
+            if (sink instanceof OwnedRing owned && owned.isOwner()) {
+                owned.runUntilDelivered(r);
+            } else {
+                Completion.await(r);
+            }
+            if (r.failure == null) {
+                state.size().accumulateAndGet(r.end(), Math::max);
+            }
+        } finally {
+            sizeLock.unlock();
+        }
+        r.delivered = false;
+        r.waiter = previousWaiter;
+        if (previousWaiter != null) {
+            Completion.deliver(r); // a blocking caller: wake it (it is us)
+        } else {
+            engine.deliverLater(r);
+        }
+    }
+
+    // ---- checks -------------------------------------------------------------------------
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("file closed: " + state.path());
+        }
+        engine.checkOpen();
+    }
+
+    private void checkSegment(int op, long offset, MemorySegment segment, int index) {
+        String what = opName(op) + " " + state.path();
+        if (segment == null) {
+            throw new NullPointerException(what + ": buffer " + index + " is null");
+        }
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException(what + ": buffer " + index + " is on the Java heap; direct I/O "
+                    + "needs native memory (IoBuffers.allocate or an Arena)");
+        }
+        if (op == IoRequest.READ && segment.isReadOnly()) {
+            throw new IllegalArgumentException(what + ": buffer " + index + " is read-only");
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException(what + ": offset " + offset + " is negative");
+        }
+        if (!state.direct()) {
+            return;
+        }
+        int off = state.alignment().offset();
+        int mem = state.alignment().memory();
+        String source = " (O_DIRECT alignment of " + state.path() + ", from " + state.alignment().source() + ")";
+        if ((offset & (off - 1)) != 0) {
+            throw new IllegalArgumentException(what + ": offset " + offset + " is not a multiple of " + off + source);
+        }
+        if ((segment.byteSize() & (off - 1)) != 0) {
+            throw new IllegalArgumentException(what + ": length " + segment.byteSize() + " of buffer " + index
+                    + " is not a multiple of " + off + source);
+        }
+        if ((segment.address() & (mem - 1)) != 0) {
+            throw new IllegalArgumentException(what + ": buffer " + index + " address 0x"
+                    + Long.toHexString(segment.address()) + " is not aligned to " + mem + " bytes" + source);
+        }
+    }
+
+    private void checkRange(int op, long offset, long length) {
+        if (op == IoRequest.WRITE && !state.writable()) {
+            throw new IllegalStateException("write " + state.path() + ": file was opened read-only");
+        }
+        if (op == IoRequest.READ && !state.readable()) {
+            throw new IllegalStateException("read " + state.path() + ": file was opened write-only");
+        }
+        if (offset + length < 0) {
+            throw new IllegalArgumentException(opName(op) + " " + state.path() + ": offset " + offset
+                    + " + length " + length + " overflows");
+        }
+    }
+
+    private static String opName(int op) {
+        return op == IoRequest.READ ? "read" : "write";
+    }
+
+    /**
+     * Closes the file: later calls fail with IllegalStateException; requests in flight are
+     * waited for; then the descriptor is closed. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (closeMonitor) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            boolean interrupted = false;
+            while (pending > 0) {
+                if (RingThread.current() != null) {
+                    break; // on a ring thread (inline callback): cannot wait for ourselves
+                }
+                try {
+                    closeMonitor.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (pending > 0) {
+                closeDeferred = true; // the last completion closes the descriptor
+                return;
+            }
+        }
+        closeDescriptor();
+    }
+
+    private void closeDescriptor() {
+        int r = Libc.close(state.fd());
+        engine.forget(this);
+        if (r < 0 && r != -Errno.EBADF) {
+            throw new IllegalStateException("close " + state.path() + ": " + Errno.describe(r));
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+}

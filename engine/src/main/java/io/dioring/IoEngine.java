@@ -1,0 +1,392 @@
+package io.dioring;
+
+import io.dioring.ffi.Errno;
+import io.dioring.ffi.Libc;
+import io.dioring.ffi.linux.libc_h;
+import io.dioring.file.DioAlignment;
+import io.dioring.file.FileProbe;
+import io.dioring.file.FileState;
+import io.dioring.reap.LazyExecutor;
+import io.dioring.reap.RingThread;
+import io.dioring.request.IoRequest;
+import io.dioring.request.RequestPool;
+import io.dioring.request.RequestSink;
+import io.dioring.ring.Ring;
+import io.dioring.ring.RingSetupException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * The entry point: opens {@link DirectFile}s, owns the rings, their threads and the
+ * buffer memory.
+ *
+ * <pre>{@code
+ * try (IoEngine engine = IoEngine.create();
+ *      DirectFile file = engine.open(path, StandardOpenOption.READ)) {
+ *     MemorySegment buf = engine.buffers().allocate(1 << 20);
+ *     long n = file.read(0, buf).join();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Closing the engine waits for (or, with {@link #close(boolean) close(true)},
+ * cancels) every request in flight before it frees any memory the kernel could write.
+ */
+public final class IoEngine implements AutoCloseable {
+    private static volatile String unavailabilityCause;
+    private static volatile boolean probed;
+
+    private final EngineConfig config;
+    private final Arena arena = Arena.ofShared();
+    private final IoBuffers buffers = new IoBuffers(arena);
+    private final RequestPool pool;
+    private final LazyExecutor lazyExecutor = new LazyExecutor("dioring-completion");
+    private final Executor completionExecutor;
+    private final RingThread[] rings;
+    private final Set<DirectFile> files = ConcurrentHashMap.newKeySet();
+    private final Set<OwnedRing> ownedRings = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private IoEngine(EngineConfig config) throws IOException {
+        this.config = config;
+        this.pool = new RequestPool(Math.max(1024, config.queueDepth() * config.rings() * 4));
+        Executor user = config.completionExecutor();
+        Executor deferred = user != null ? user : r -> lazyExecutor.get().execute(r);
+        this.completionExecutor = config.completionMode() == CompletionMode.INLINE ? null : deferred;
+        this.rings = new RingThread[config.rings()];
+        try {
+            for (int i = 0; i < rings.length; i++) {
+                rings[i] = new RingThread("dioring-ring-" + i, config.queueDepth(), 2 * config.queueDepth(),
+                        config.ringOptions(), completionExecutor, config.submitQueueCapacity());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (RingThread r : rings) {
+                if (r != null) {
+                    r.close(false);
+                }
+            }
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** An engine with {@link EngineConfig#defaults()}. */
+    public static IoEngine create() throws IOException {
+        return create(EngineConfig.defaults());
+    }
+
+    /**
+     * An engine with the given configuration.
+     *
+     * @throws IOException when io_uring cannot be set up ({@link #unavailabilityCause()} says why)
+     */
+    public static IoEngine create(EngineConfig config) throws IOException {
+        String cause = unavailabilityCause();
+        if (cause != null) {
+            throw new IOException("io_uring is unavailable: " + cause);
+        }
+        return new IoEngine(config);
+    }
+
+    /** Whether this process can use io_uring. */
+    public static boolean isAvailable() {
+        return unavailabilityCause() == null;
+    }
+
+    /**
+     * Why io_uring cannot be used here (kernel without it, seccomp, the
+     * {@code kernel.io_uring_disabled} sysctl), or null when it can.
+     */
+    public static String unavailabilityCause() {
+        if (!probed) {
+            synchronized (IoEngine.class) {
+                if (!probed) {
+                    unavailabilityCause = probeAvailability();
+                    probed = true;
+                }
+            }
+        }
+        return unavailabilityCause;
+    }
+
+    private static String probeAvailability() {
+        try {
+            Ring ring = Ring.create(2, io.dioring.ring.RingOptions.defaults().withoutSingleIssuer());
+            ring.close();
+            return null;
+        } catch (RingSetupException e) {
+            String sysctl = readSysctl();
+            return switch (e.errno()) {
+                case Errno.ENOSYS -> "the kernel has no io_uring (io_uring_setup: ENOSYS); Linux >= 5.6 needed";
+                case Errno.EPERM, Errno.EACCES -> sysctl != null && !sysctl.equals("0")
+                        ? "disabled by sysctl kernel.io_uring_disabled = " + sysctl + " (io_uring_setup: "
+                                + Errno.name(e.errno()) + ")"
+                        : "io_uring_setup denied (" + Errno.name(e.errno())
+                                + "): a seccomp filter (containers often have one) or an LSM forbids it";
+                default -> e.getMessage();
+            };
+        } catch (Throwable t) {
+            return "cannot call into the kernel: " + t;
+        }
+    }
+
+    private static String readSysctl() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The configuration this engine runs with. */
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** The engine's aligned buffer allocator. */
+    public IoBuffers buffers() {
+        return buffers;
+    }
+
+    /** The set-up the first ring got from the kernel (flags taken, features). */
+    public io.dioring.ring.RingSetup ringSetup() {
+        return rings[0].ring().setup();
+    }
+
+    /** SQEs issued so far, over every ring thread (data, sync and resubmitted slices). */
+    public long slicesIssued() {
+        long n = 0;
+        for (RingThread r : rings) {
+            n += r.loop().slicesIssued();
+        }
+        return n;
+    }
+
+    /** io_uring_enter calls so far, over every ring thread. */
+    public long enterCalls() {
+        long n = 0;
+        for (RingThread r : rings) {
+            n += r.ring().enterCalls();
+        }
+        return n;
+    }
+
+    /** Whether the completion executor exists yet (it is created on first need). */
+    public boolean completionExecutorCreated() {
+        return lazyExecutor.isCreated();
+    }
+
+    /**
+     * Opens {@code path}. Options: {@link StandardOpenOption} READ, WRITE, CREATE,
+     * CREATE_NEW, TRUNCATE_EXISTING, DSYNC, SYNC, and a {@link DirectIoPolicy} (default
+     * REQUIRED). Neither READ nor WRITE means READ.
+     *
+     * @throws DirectIoException when open(2) fails (errno kept), or O_DIRECT is REQUIRED
+     *         and the filesystem refuses it
+     * @throws IllegalArgumentException for an option dioring does not support (APPEND)
+     */
+    public DirectFile open(Path path, OpenOption... options) throws IOException {
+        checkOpen();
+        boolean read = false;
+        boolean write = false;
+        int flags = libc_h.O_CLOEXEC();
+        DirectIoPolicy policy = DirectIoPolicy.REQUIRED;
+        for (OpenOption o : options) {
+            if (o instanceof DirectIoPolicy p) {
+                policy = p;
+            } else if (o == StandardOpenOption.READ) {
+                read = true;
+            } else if (o == StandardOpenOption.WRITE) {
+                write = true;
+            } else if (o == StandardOpenOption.CREATE) {
+                flags |= libc_h.O_CREAT();
+            } else if (o == StandardOpenOption.CREATE_NEW) {
+                flags |= libc_h.O_CREAT() | libc_h.O_EXCL();
+            } else if (o == StandardOpenOption.TRUNCATE_EXISTING) {
+                flags |= libc_h.O_TRUNC();
+            } else if (o == StandardOpenOption.DSYNC) {
+                flags |= libc_h.O_DSYNC();
+            } else if (o == StandardOpenOption.SYNC) {
+                flags |= libc_h.O_SYNC();
+            } else {
+                throw new IllegalArgumentException("open " + path + ": option " + o + " is not supported "
+                        + "(positional I/O only; supported: READ, WRITE, CREATE, CREATE_NEW, TRUNCATE_EXISTING, "
+                        + "DSYNC, SYNC, DirectIoPolicy)");
+            }
+        }
+        if (!read && !write) {
+            read = true;
+        }
+        if ((flags & libc_h.O_TRUNC()) != 0 && !write) {
+            throw new IllegalArgumentException("open " + path + ": TRUNCATE_EXISTING needs WRITE");
+        }
+        flags |= read && write ? libc_h.O_RDWR() : write ? libc_h.O_WRONLY() : libc_h.O_RDONLY();
+        String name = path.toString();
+        boolean direct = policy != DirectIoPolicy.OFF;
+        int fd = Libc.open(name, flags | (direct ? libc_h.O_DIRECT() : 0), 0644);
+        if (fd == -Errno.EINVAL && direct) {
+            if (policy == DirectIoPolicy.REQUIRED) {
+                throw new DirectIoException(Errno.EINVAL, "open", path, 0, 0,
+                        "the filesystem refuses O_DIRECT; open with DirectIoPolicy.OPTIONAL or OFF to use the page cache");
+            }
+            direct = false;
+            fd = Libc.open(name, flags, 0644);
+            if (fd == -Errno.EEXIST) {
+                fd = Libc.open(name, flags & ~libc_h.O_EXCL(), 0644); // we created it on the first try
+            }
+        }
+        if (fd < 0) {
+            throw new DirectIoException(-fd, "open", path, 0, 0);
+        }
+        try {
+            DioAlignment alignment = FileProbe.alignment(fd);
+            long size = FileProbe.size(fd);
+            if (size < 0) {
+                throw new DirectIoException((int) -size, "fstat", path, 0, 0);
+            }
+            long deviceMax = FileProbe.maxIoBytes(fd);
+            long maxIo = config.maxIoBytes();
+            if (deviceMax > 0 && deviceMax < maxIo) {
+                maxIo = Long.highestOneBit(deviceMax);
+            }
+            maxIo = Math.max(maxIo, alignment.offset());
+            FileState state = new FileState(fd, path, direct, read, write, direct ? alignment : alignment,
+                    (int) maxIo, size);
+            DirectFile file = new DirectFile(this, state);
+            files.add(file);
+            if (closed) {
+                file.close();
+                throw new IllegalStateException("engine closed");
+            }
+            return file;
+        } catch (IOException | RuntimeException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * A ring owned by the calling thread, for owner-driven use (see {@link OwnedRing}).
+     * Same queue depth and set-up flags as the engine's rings.
+     */
+    public OwnedRing ownedRing() throws IOException {
+        return ownedRing(config.queueDepth());
+    }
+
+    /** An owned ring with {@code entries} SQ entries. */
+    public OwnedRing ownedRing(int entries) throws IOException {
+        checkOpen();
+        OwnedRing r = new OwnedRing(this, entries, config.ringOptions());
+        ownedRings.add(r);
+        return r;
+    }
+
+    // ---- package-private plumbing for DirectFile and OwnedRing --------------------------
+
+    RequestPool pool() {
+        return pool;
+    }
+
+    /** The ring thread for the caller: its own ring if it is one, else by thread id. */
+    RequestSink sinkForCurrentThread() {
+        RingThread current = RingThread.current();
+        if (current != null) {
+            for (RingThread r : rings) {
+                if (r == current) {
+                    return r;
+                }
+            }
+        }
+        return rings[(int) Long.remainderUnsigned(Thread.currentThread().threadId(), rings.length)];
+    }
+
+    /** The registered-buffer index of {@code segment}, or -1 (plain READ/WRITE). */
+    int bufferIndex(MemorySegment segment) {
+        return -1;
+    }
+
+    /** Delivers a finished request the way the engine is configured to. */
+    void deliverLater(IoRequest r) {
+        if (completionExecutor == null || r.inlineCompletion) {
+            r.run();
+        } else {
+            completionExecutor.execute(r);
+        }
+    }
+
+    void forget(DirectFile file) {
+        files.remove(file);
+    }
+
+    void forget(OwnedRing ring) {
+        ownedRings.remove(ring);
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("engine closed");
+        }
+    }
+
+    /** Waits for everything in flight, then releases rings, files and memory. */
+    @Override
+    public void close() {
+        close(false);
+    }
+
+    /**
+     * Closes the engine. With {@code cancel}, requests in flight are cancelled
+     * (IORING_OP_ASYNC_CANCEL) and queued ones failed with CancellationException; without,
+     * they are waited for. Either way memory is freed only when the kernel is done with it.
+     * Safe to call from a completion callback, and more than once.
+     */
+    public void close(boolean cancel) {
+        synchronized (this) {
+            if (closed && !cancel) {
+                return;
+            }
+            closed = true;
+        }
+        for (RingThread r : rings) {
+            r.close(cancel);
+        }
+        if (RingThread.current() != null) {
+            // Called from an inline callback on one of our ring threads: it cannot wait for
+            // itself. Finish on another thread once every ring has stopped.
+            Thread.ofVirtual().name("dioring-close").start(() -> {
+                for (RingThread r : rings) {
+                    r.close(cancel);
+                }
+                release();
+            });
+            return;
+        }
+        release();
+    }
+
+    private synchronized void release() {
+        if (!arena.scope().isAlive()) {
+            return;
+        }
+        List<DirectFile> open = new ArrayList<>(files);
+        for (DirectFile f : open) {
+            f.close();
+        }
+        arena.close();
+        lazyExecutor.shutdown();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+}
