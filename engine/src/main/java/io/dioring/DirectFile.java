@@ -58,9 +58,12 @@ public final class DirectFile implements AutoCloseable {
     private long extendingWrites;
     private long asyncWrites;
 
-    DirectFile(IoEngine engine, FileState state) {
+    private final boolean ownsDescriptor;
+
+    DirectFile(IoEngine engine, FileState state, boolean ownsDescriptor) {
         this.engine = engine;
         this.state = state;
+        this.ownsDescriptor = ownsDescriptor;
         this.pendingListener = r -> {
             if (r.registeredWrite) {
                 state.inFlightWrites().onComplete(r);
@@ -526,8 +529,11 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private void closeDescriptor() {
-        int r = Libc.close(state.fd());
         engine.forget(this);
+        if (!ownsDescriptor) {
+            return;
+        }
+        int r = Libc.close(state.fd());
         if (r < 0 && r != -Errno.EBADF) {
             throw new IllegalStateException("close " + state.path() + ": " + Errno.describe(r));
         }

@@ -248,30 +248,53 @@ public final class IoEngine implements AutoCloseable {
             throw new DirectIoException(-fd, "open", path, 0, 0);
         }
         try {
-            DioAlignment alignment = FileProbe.alignment(fd);
-            long size = FileProbe.size(fd);
-            if (size < 0) {
-                throw new DirectIoException((int) -size, "fstat", path, 0, 0);
-            }
-            long deviceMax = FileProbe.maxIoBytes(fd);
-            long maxIo = config.maxIoBytes();
-            if (deviceMax > 0 && deviceMax < maxIo) {
-                maxIo = Long.highestOneBit(deviceMax);
-            }
-            maxIo = Math.max(maxIo, alignment.offset());
-            FileState state = new FileState(fd, path, direct, read, write, direct ? alignment : alignment,
-                    (int) maxIo, size);
-            DirectFile file = new DirectFile(this, state);
-            files.add(file);
-            if (closed) {
-                file.close();
-                throw new IllegalStateException("engine closed");
-            }
-            return file;
+            return wrap(fd, path, direct, read, write, true);
         } catch (IOException | RuntimeException e) {
             Libc.close(fd);
             throw e;
         }
+    }
+
+    /**
+     * Wraps a descriptor the caller opened (with flags of its own choosing, as a dd-style
+     * tool must). The descriptor stays the caller's: closing the {@link DirectFile} waits
+     * for its I/O but does not close it.
+     *
+     * @param fd an open descriptor
+     * @param name the path, for messages
+     * @param direct whether it was opened with O_DIRECT (alignment is then enforced)
+     * @param read whether it may be read
+     * @param write whether it may be written
+     */
+    public DirectFile adopt(int fd, Path name, boolean direct, boolean read, boolean write) throws IOException {
+        checkOpen();
+        if (fd < 0) {
+            throw new IllegalArgumentException("adopt " + name + ": descriptor " + fd + " is negative");
+        }
+        return wrap(fd, name, direct, read, write, false);
+    }
+
+    private DirectFile wrap(int fd, Path path, boolean direct, boolean read, boolean write, boolean owns)
+            throws IOException {
+        DioAlignment alignment = FileProbe.alignment(fd);
+        long size = FileProbe.size(fd);
+        if (size < 0) {
+            throw new DirectIoException((int) -size, "fstat", path, 0, 0);
+        }
+        long deviceMax = FileProbe.maxIoBytes(fd);
+        long maxIo = config.maxIoBytes();
+        if (deviceMax > 0 && deviceMax < maxIo) {
+            maxIo = Long.highestOneBit(deviceMax);
+        }
+        maxIo = Math.max(maxIo, alignment.offset());
+        FileState state = new FileState(fd, path, direct, read, write, alignment, (int) maxIo, size);
+        DirectFile file = new DirectFile(this, state, owns);
+        files.add(file);
+        if (closed) {
+            file.close();
+            throw new IllegalStateException("engine closed");
+        }
+        return file;
     }
 
     /**
