@@ -1,0 +1,229 @@
+package io.dioring.tools.dd;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The text GNU dd prints, reproduced byte for byte: the three quoting styles coreutils uses
+ * in dd's messages, gnulib's {@code human_readable} as dd calls it, and C's {@code %g}.
+ */
+final class DdText {
+    private DdText() {}
+
+    /** Whether the message quotes are U+2018/U+2019 (a UTF-8 locale) or ASCII apostrophes. */
+    static boolean utf8Quotes(Map<String, String> env) {
+        String value = null;
+        for (String name : new String[] {"LC_ALL", "LC_CTYPE", "LANG"}) {
+            String v = env.get(name);
+            if (v != null && !v.isEmpty()) {
+                value = v;
+                break;
+            }
+        }
+        if (value == null) {
+            return false;
+        }
+        String lower = value.toLowerCase(Locale.ROOT);
+        return lower.contains("utf-8") || lower.contains("utf8");
+    }
+
+    /** gnulib {@code quote()}: locale quoting style, as in "invalid number: ‘x’". */
+    static String quote(String s, boolean utf8) {
+        return utf8 ? "\u2018" + s + "\u2019" : "'" + s + "'";
+    }
+
+    /** gnulib {@code quoteaf()}: shell-escape-always style, as in "failed to open 'x'". */
+    static String quoteAlways(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** gnulib {@code quotef()}: shell-escape style, quoting only names that need it. */
+    static String quoteIfNeeded(String s) {
+        if (s.isEmpty()) {
+            return "''";
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "%+,-./:=@_^]".indexOf(c) >= 0 || (c == '~' && i > 0) || (c == '#' && i > 0);
+            if (!safe) {
+                return quoteAlways(s);
+            }
+        }
+        return s;
+    }
+
+    // gnulib human.h option bits (dd always rounds to nearest, the style with no bit)
+    static final int AUTOSCALE = 32;
+    static final int BASE_1024 = 16;
+    static final int SI = 128;
+    static final int SPACE_BEFORE_UNIT = 64;
+    static final int B = 256;
+    /** dd's {@code human_opts}: autoscale, round to nearest, space, SI, "B". */
+    static final int DD_OPTS = AUTOSCALE | SPACE_BEFORE_UNIT | SI | B;
+
+    private static final char[] POWER_LETTER = {0, 'K', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'};
+
+    /**
+     * gnulib {@code human_readable(n, buf, opts, from_block_size, to_block_size)} for the
+     * round-to-nearest style dd uses. Values are non-negative and fit in a long.
+     */
+    static String humanReadable(long n, int opts, long fromBlockSize, long toBlockSize) {
+        int base = (opts & BASE_1024) != 0 ? 1024 : 1000;
+        int exponentMax = POWER_LETTER.length - 1;
+        int exponent = -1;
+        String number;
+
+        long amt = 0;
+        int tenths = 0;
+        int rounding = 0;
+        boolean integer = false;
+        if (toBlockSize <= fromBlockSize) {
+            if (fromBlockSize % toBlockSize == 0) {
+                long multiplier = fromBlockSize / toBlockSize;
+                long hi = Math.multiplyHigh(n, multiplier);
+                long product = n * multiplier;
+                if (hi == 0 && product >= 0) {
+                    amt = product;
+                    integer = true;
+                }
+            }
+        } else if (fromBlockSize != 0 && toBlockSize % fromBlockSize == 0) {
+            long divisor = toBlockSize / fromBlockSize;
+            long r10 = (n % divisor) * 10;
+            long r2 = (r10 % divisor) * 2;
+            amt = n / divisor;
+            tenths = (int) (r10 / divisor);
+            rounding = r2 < divisor ? (0 < r2 ? 1 : 0) : 2 + (divisor < r2 ? 1 : 0);
+            integer = true;
+        }
+
+        if (!integer) {
+            double damt = n * (fromBlockSize / (double) toBlockSize);
+            double e = 1;
+            exponent = 0;
+            do {
+                e *= base;
+                exponent++;
+            } while (e * base <= damt && exponent < exponentMax);
+            damt /= e;
+            String buf = fixed(damt, 1);
+            if (1 + 2 + ((opts & BASE_1024) == 0 ? 1 : 0) < buf.length()) {
+                buf = fixed(damt * 10 / 10, 0);
+            }
+            number = buf;
+        } else {
+            StringBuilder fraction = new StringBuilder();
+            if ((opts & AUTOSCALE) != 0) {
+                exponent = 0;
+                if (base <= amt) {
+                    do {
+                        int r10 = (int) ((amt % base) * 10 + tenths);
+                        int r2 = (r10 % base) * 2 + (rounding >> 1);
+                        amt /= base;
+                        tenths = r10 / base;
+                        rounding = r2 < base ? ((r2 + rounding) != 0 ? 1 : 0) : 2 + (base < r2 + rounding ? 1 : 0);
+                        exponent++;
+                    } while (base <= amt && exponent < exponentMax);
+
+                    if (amt < 10) {
+                        if (2 < rounding + (tenths & 1)) {
+                            tenths++;
+                            rounding = 0;
+                            if (tenths == 10) {
+                                amt++;
+                                tenths = 0;
+                            }
+                        }
+                        if (amt < 10) {
+                            fraction.append('.').append((char) ('0' + tenths));
+                            tenths = 0;
+                            rounding = 0;
+                        }
+                    }
+                }
+            }
+            if (5 < tenths + ((0 < rounding + (amt & 1)) ? 1 : 0)) {
+                amt++;
+                if ((opts & AUTOSCALE) != 0 && amt == base && exponent < exponentMax) {
+                    exponent++;
+                    fraction.setLength(0);
+                    fraction.append(".0");
+                    amt = 1;
+                }
+            }
+            number = Long.toString(amt) + fraction;
+        }
+
+        StringBuilder out = new StringBuilder(number);
+        if ((opts & SI) != 0) {
+            if (exponent < 0) {
+                exponent = 0;
+                for (long power = 1; power < toBlockSize; power *= base) {
+                    if (++exponent == exponentMax) {
+                        break;
+                    }
+                }
+            }
+            if ((exponent != 0 || (opts & B) != 0) && (opts & SPACE_BEFORE_UNIT) != 0) {
+                out.append(' ');
+            }
+            if (exponent != 0) {
+                out.append((opts & BASE_1024) == 0 && exponent == 1 ? 'k' : POWER_LETTER[exponent]);
+            }
+            if ((opts & B) != 0) {
+                if ((opts & BASE_1024) != 0 && exponent != 0) {
+                    out.append('i');
+                }
+                out.append('B');
+            }
+        }
+        return out.toString();
+    }
+
+    /** C's {@code %.Nf}: the exact binary value rounded half-even, as glibc does. */
+    static String fixed(double v, int decimals) {
+        return new BigDecimal(v).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    /** C's {@code %g} (precision 6) as glibc prints it. */
+    static String g(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        if (Double.isInfinite(v) || Double.isNaN(v)) {
+            return Double.isNaN(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+        }
+        final int p = 6;
+        BigDecimal rounded = new BigDecimal(v).round(new MathContext(p, RoundingMode.HALF_EVEN));
+        int x = rounded.precision() - rounded.scale() - 1; // decimal exponent of the rounded value
+        String s;
+        if (p > x && x >= -4) {
+            s = rounded.setScale(p - 1 - x, RoundingMode.HALF_EVEN).toPlainString();
+            s = stripZeros(s);
+        } else {
+            BigDecimal mantissa = rounded.movePointLeft(x).setScale(p - 1, RoundingMode.HALF_EVEN);
+            String m = stripZeros(mantissa.toPlainString());
+            int ax = Math.abs(x);
+            s = m + "e" + (x < 0 ? "-" : "+") + (ax < 10 ? "0" : "") + ax;
+        }
+        return s;
+    }
+
+    private static String stripZeros(String s) {
+        if (s.indexOf('.') < 0) {
+            return s;
+        }
+        int end = s.length();
+        while (s.charAt(end - 1) == '0') {
+            end--;
+        }
+        if (s.charAt(end - 1) == '.') {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+}
