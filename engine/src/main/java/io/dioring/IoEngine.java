@@ -171,6 +171,18 @@ public final class IoEngine implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Requests that went out inside another request's READV/WRITEV SQE, over every ring
+     * thread: the SQEs coalescing saved ({@link EngineConfig#coalescing()}).
+     */
+    public long coalescedRequests() {
+        long n = 0;
+        for (RingThread r : rings) {
+            n += r.loop().coalescedRequests();
+        }
+        return n;
+    }
+
     /** io_uring_enter calls so far, over every ring thread. */
     public long enterCalls() {
         long n = 0;
@@ -288,6 +300,7 @@ public final class IoEngine implements AutoCloseable {
         }
         maxIo = Math.max(maxIo, alignment.offset());
         FileState state = new FileState(fd, path, direct, read, write, alignment, (int) maxIo, size);
+        state.setCoalescing(config.coalescing());
         DirectFile file = new DirectFile(this, state, owns);
         files.add(file);
         if (closed) {

@@ -115,6 +115,11 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         return loop.slicesIssued();
     }
 
+    /** Requests that went out inside another request's READV/WRITEV SQE: SQEs saved by coalescing. */
+    public long coalescedRequests() {
+        return loop.coalescedRequests();
+    }
+
     /** Takes a request (on the owner thread, straight into the loop; otherwise via a queue). */
     @Override
     public void accept(IoRequest r) {

@@ -17,6 +17,7 @@ public final class FileState {
     private final int maxIoBytes;
     private final AtomicLong size;
     private final InFlightWrites inFlightWrites = new InFlightWrites();
+    private volatile boolean coalescing = true;
 
     public FileState(int fd, Path path, boolean direct, boolean readable, boolean writable,
             DioAlignment alignment, int maxIoBytes, long size) {
@@ -62,6 +63,15 @@ public final class FileState {
     /** The size the engine tracks (updated by extending writes, truncate, preallocate). */
     public AtomicLong size() {
         return size;
+    }
+
+    /** Whether adjacent requests on this file may share one READV/WRITEV SQE (seed 004). */
+    public boolean coalescing() {
+        return coalescing;
+    }
+
+    public void setCoalescing(boolean on) {
+        coalescing = on;
     }
 
     /** Writes in flight on this file, by byte range. */

@@ -1,11 +1,15 @@
 package io.dioring.reap;
 
 import io.dioring.DirectIoException;
+import io.dioring.ffi.Errno;
 import io.dioring.ffi.linux.io_uring_h;
+import io.dioring.ffi.linux.iovec;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Slots;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
@@ -17,12 +21,30 @@ import java.util.function.LongConsumer;
  *
  * <p>Reap first, then dispatch: CQEs are copied out and the CQ head released before any
  * completion logic runs, in batches of at most the CQ size.
+ *
+ * <h2>Coalescing (seed 004, writepages)</h2>
+ * Requests of one direction on one file that wait here together, one after the other,
+ * with contiguous ranges ({@code a.end() == b.offset}) go out as one READV/WRITEV SQE of
+ * at most the file's {@code maxIoBytes} and {@link #MAX_IOVECS_PER_SQE} buffers. Only
+ * plain requests are merged: one buffer, not registered, not larger than
+ * {@code maxIoBytes}. The SQE takes one slot, whose request is the first of the chain
+ * ({@link IoRequest#nextMerged} links the rest). Its iovec array lives in memory the loop
+ * owns, one array per slot, allocated once. Its result is split back in order:
+ * <ul>
+ * <li>an error fails every merged request with that errno (EAGAIN/EINTR re-issue the SQE);
+ * <li>a result of n bytes completes the requests it covers in full; the request it ends
+ *     inside is judged like a short slice of its own ({@link Aggregator#onSlice}); the
+ *     requests after it and the remainder of a resubmittable one go back to the front of
+ *     the queue unmerged, as ordinary slices, so a short merged SQE never repeats.
+ * </ul>
  */
 public final class RingLoop {
     private static final int OP_READ = io_uring_h.IORING_OP_READ();
     private static final int OP_WRITE = io_uring_h.IORING_OP_WRITE();
     private static final int OP_READ_FIXED = io_uring_h.IORING_OP_READ_FIXED();
     private static final int OP_WRITE_FIXED = io_uring_h.IORING_OP_WRITE_FIXED();
+    private static final int OP_READV = io_uring_h.IORING_OP_READV();
+    private static final int OP_WRITEV = io_uring_h.IORING_OP_WRITEV();
     private static final int OP_FSYNC = io_uring_h.IORING_OP_FSYNC();
     private static final int OP_ASYNC_CANCEL = io_uring_h.IORING_OP_ASYNC_CANCEL();
     private static final int FSYNC_DATASYNC = io_uring_h.IORING_FSYNC_DATASYNC();
@@ -30,6 +52,21 @@ public final class RingLoop {
     private static final int CANCEL_ALL = io_uring_h.IORING_ASYNC_CANCEL_ALL();
     /** user_data of the engine's own cancel SQEs. */
     private static final long CANCEL_USER_DATA = Slots.RESERVED | 2;
+    /**
+     * Buffers per merged SQE at most. The kernel takes up to IOV_MAX (1024); beyond 64 the
+     * SQE is already at {@code maxIoBytes} for any request size worth merging, and the
+     * per-slot iovec arrays stay at 1 KiB.
+     */
+    public static final int MAX_IOVECS_PER_SQE = 64;
+    private static final long IOVEC_BYTES = iovec.layout().byteSize();
+    private static final long IOV_BASE = iovec.iov_base$offset();
+    private static final long IOV_LEN = iovec.iov_len$offset();
+
+    static {
+        if (IOVEC_BYTES != 16) {
+            throw new ExceptionInInitializerError("unexpected struct iovec size " + IOVEC_BYTES);
+        }
+    }
 
     private final IoRing ring;
     private final Slots slots;
@@ -46,7 +83,10 @@ public final class RingLoop {
     private long slicesIssued;
     private long requestsCompleted;
     private long staleCompletions;
+    private long coalescedRequests;
     private int reservedInFlight;
+    /** One iovec array of {@link #MAX_IOVECS_PER_SQE} entries per slot; made on the first merge. */
+    private MemorySegment iovecs;
 
     /**
      * @param ring the ring to drive
@@ -101,6 +141,14 @@ public final class RingLoop {
         return requestsCompleted;
     }
 
+    /**
+     * Requests that went out inside another request's READV/WRITEV SQE: the SQEs coalescing
+     * saved (seed 004).
+     */
+    public long coalescedRequests() {
+        return coalescedRequests;
+    }
+
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
     public long staleCompletions() {
         return staleCompletions;
@@ -123,6 +171,10 @@ public final class RingLoop {
         }
         while (!waiting.isEmpty()) {
             IoRequest r = waiting.peekFirst();
+            if (coalescible(r) && hasRoom() && coalesce(r)) {
+                written++;
+                continue;
+            }
             int before = (int) slicesIssued;
             boolean done = split(r);
             written += (int) slicesIssued - before;
@@ -187,6 +239,71 @@ public final class RingLoop {
         return true;
     }
 
+    /** Whether {@code r} may share an SQE: a plain data request, one buffer, one slice, untouched. */
+    private static boolean coalescible(IoRequest r) {
+        return r.isData() && r.file.coalescing() && r.segmentCount == 1 && r.bufIndex[0] < 0 && !r.unmerged
+                && r.errno == 0 && r.issued == 0 && r.length > 0 && r.length <= r.file.maxIoBytes();
+    }
+
+    /**
+     * Takes {@code head} (first in {@code waiting}) and the requests right behind it that
+     * continue it on the same file in the same direction, and issues them as one vector SQE.
+     *
+     * @return false, leaving {@code waiting} as it was, when nothing continues {@code head}
+     */
+    private boolean coalesce(IoRequest head) {
+        waiting.pollFirst();
+        long limit = head.file.maxIoBytes();
+        long total = head.length;
+        int count = 1;
+        IoRequest tail = head;
+        for (IoRequest next = waiting.peekFirst(); next != null && count < MAX_IOVECS_PER_SQE;
+                next = waiting.peekFirst()) {
+            if (next.file != head.file || next.op != head.op || next.offset != tail.end() || !coalescible(next)
+                    || total + next.length > limit) {
+                break;
+            }
+            waiting.pollFirst();
+            tail.nextMerged = next;
+            tail = next;
+            total += next.length;
+            count++;
+        }
+        if (count == 1) {
+            waiting.addFirst(head);
+            return false;
+        }
+        if (iovecs == null) {
+            iovecs = Arena.ofAuto().allocate(IOVEC_BYTES * MAX_IOVECS_PER_SQE * slots.capacity(), 8);
+        }
+        int opcode = head.op == IoRequest.READ ? OP_READV : OP_WRITEV;
+        // A vector SQE's slot: the address is its own iovec array (see issue), the length the
+        // bytes of the whole chain, the buffer index field the iovec count.
+        int slot = slots.acquire(head, opcode, head.offset, 0, (int) total, 0, count);
+        long base = iovecOffset(slot);
+        int i = 0;
+        for (IoRequest r = head; r != null; r = r.nextMerged, i++) {
+            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC_BYTES + IOV_BASE, r.segments[0].address());
+            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC_BYTES + IOV_LEN, r.length);
+            r.outstanding = 1;
+            r.segIndex = r.segmentCount;
+            r.segPos = 0;
+            r.issued = r.length;
+            r.allIssued = true;
+        }
+        coalescedRequests += count - 1;
+        issue(slot);
+        return true;
+    }
+
+    private static long iovecOffset(int slot) {
+        return (long) slot * MAX_IOVECS_PER_SQE * IOVEC_BYTES;
+    }
+
+    private static boolean isVector(int opcode) {
+        return opcode == OP_READV || opcode == OP_WRITEV;
+    }
+
     private boolean hasRoom() {
         return ring.sqSpace() > 0 && slots.free() > 0;
     }
@@ -198,6 +315,9 @@ public final class RingLoop {
         if (opcode == OP_FSYNC) {
             ring.prepare(OP_FSYNC, 0, r.file.fd(), 0, 0, 0, slots.bufIndex(slot) == 1 ? FSYNC_DATASYNC : 0, 0,
                     userData);
+        } else if (isVector(opcode)) {
+            ring.prepare(opcode, 0, r.file.fd(), slots.fileOffset(slot), iovecs.address() + iovecOffset(slot),
+                    slots.bufIndex(slot), 0, 0, userData);
         } else {
             ring.prepare(opcode, 0, r.file.fd(), slots.fileOffset(slot), slots.address(slot), slots.length(slot),
                     0, slots.bufIndex(slot), userData);
@@ -267,6 +387,10 @@ public final class RingLoop {
         }
         IoRequest r = slots.request(slot);
         int opcode = slots.opcode(slot);
+        if (isVector(opcode)) {
+            completeMerged(slot, result);
+            return;
+        }
         boolean data = opcode != OP_FSYNC;
         int alignment = r.file.direct() ? r.file.alignment().offset() : 1;
         Aggregator.Verdict verdict = Aggregator.onSlice(r, slots.fileOffset(slot), slots.length(slot),
@@ -280,6 +404,11 @@ public final class RingLoop {
             return;
         }
         slots.release(slot);
+        sliceDone(r, data);
+    }
+
+    /** One slice of {@code r} is judged: when it was the last, the request is done (or syncs). */
+    private void sliceDone(IoRequest r, boolean data) {
         r.outstanding--;
         if (r.outstanding == 0 && r.allIssued) {
             if (r.syncAfter >= 0 && r.errno == 0 && data) {
@@ -292,6 +421,60 @@ public final class RingLoop {
                 return;
             }
             finish(r);
+        }
+    }
+
+    /**
+     * Splits a READV/WRITEV result back over the requests it carried, in file order (see
+     * the class comment). Requests that still need bytes go back to the front of the queue,
+     * in order, as ordinary slices.
+     */
+    private void completeMerged(int slot, int result) {
+        if (result < 0 && (result == -Errno.EAGAIN || result == -Errno.EINTR)
+                && slots.retry(slot) - 1 < Aggregator.MAX_RETRIES) {
+            slots.issue(slot); // retire this CQE's generation while the slot waits for SQ space
+            resubmit[(resubmitHead + resubmitCount) % resubmit.length] = slot;
+            resubmitCount++;
+            return;
+        }
+        IoRequest r = slots.request(slot);
+        slots.release(slot);
+        int alignment = r.file.direct() ? r.file.alignment().offset() : 1;
+        long remaining = Math.max(result, 0);
+        IoRequest again = null; // unfinished ones, last first, to push back in order
+        while (r != null) {
+            IoRequest next = r.nextMerged;
+            r.nextMerged = null;
+            if (result < 0) {
+                Aggregator.fail(r, -result, r.offset, r.length, null);
+                sliceDone(r, true);
+            } else {
+                long done = Math.min(remaining, r.length);
+                remaining -= done;
+                if (done == r.length) {
+                    sliceDone(r, true);
+                } else if (done > 0 && Aggregator.onSlice(r, r.offset, (int) r.length, 0, (int) done, 0, alignment,
+                        true) == Aggregator.Verdict.DONE) {
+                    sliceDone(r, true); // judged: a read at end of file, or a write that cannot go on
+                } else {
+                    // Untouched, or a remainder worth asking for: on its own from `done` on.
+                    r.outstanding--;
+                    r.unmerged = true;
+                    r.allIssued = false;
+                    r.segIndex = 0;
+                    r.segPos = done;
+                    r.issued = done;
+                    r.nextMerged = again;
+                    again = r;
+                }
+            }
+            r = next;
+        }
+        while (again != null) {
+            IoRequest next = again.nextMerged;
+            again.nextMerged = null;
+            waiting.addFirst(again);
+            again = next;
         }
     }
 

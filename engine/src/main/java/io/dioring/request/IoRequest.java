@@ -66,6 +66,13 @@ public final class IoRequest implements Runnable {
     public long sequence;
     public boolean registeredWrite;
     public IoRequest nextHeld;
+    /**
+     * Coalescing (seed 004): the next request carried by the same READV/WRITEV SQE, whose
+     * slot names the first request of the chain; null at the end of the chain.
+     */
+    public IoRequest nextMerged;
+    /** Set once a merged SQE came back short: the rest goes out on its own, never merged again. */
+    public boolean unmerged;
     /** Where to (re)submit this request: the ring it was given to. */
     public RequestSink sink;
 
@@ -175,6 +182,8 @@ public final class IoRequest implements Runnable {
         sequence = 0;
         registeredWrite = false;
         nextHeld = null;
+        nextMerged = null;
+        unmerged = false;
         sink = null;
         delivered = false;
         waiter = null;

@@ -1,2 +1,0 @@
-package io.dioring.jmh;
-final class Placeholder {}
