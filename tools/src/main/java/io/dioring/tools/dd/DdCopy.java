@@ -95,7 +95,8 @@ final class DdCopy {
     private boolean oNocacheEof;
 
     // buffers and pipelines
-    private final Arena arena = Arena.ofConfined();
+    /** Shared, not confined: a backend may touch buffers from its own threads (a thread pool). */
+    private final Arena arena = Arena.ofShared();
     private final ArrayDeque<MemorySegment> freeInput = new ArrayDeque<>();
     private final ArrayDeque<MemorySegment> freeOutput = new ArrayDeque<>();
     private int inputBuffers;

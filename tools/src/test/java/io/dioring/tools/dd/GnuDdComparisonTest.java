@@ -33,10 +33,10 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GnuDdComparisonTest {
     private static final Path GNU_DD = Path.of("/usr/bin/dd");
-    private static final int[] SIZES = {0, 1, 12345, 8192, 3 * 1024 * 1024 + 17};
+    static final int[] SIZES = {0, 1, 12345, 8192, 3 * 1024 * 1024 + 17};
 
-    private static Path dir;
-    private static Path[] inputs;
+    static Path dir;
+    static Path[] inputs;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -110,10 +110,18 @@ class GnuDdComparisonTest {
     }
 
     static Outcome ours(List<String> args, InputStream stdin, Path output) throws IOException {
+        return ours(args, stdin, output, null);
+    }
+
+    /** dioring dd in-process; {@code backend} null: the POSIX backend with these streams as stdin/stdout. */
+    static Outcome ours(List<String> args, InputStream stdin, Path output, DdBackend backend) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
-        int exit = new DdCommand(stdin, out, errStream).run(args);
+        DdCommand command = backend == null ? new DdCommand(stdin, out, errStream)
+                : new DdCommand(backend, new PrintStream(out, true, StandardCharsets.UTF_8), errStream,
+                        System.getenv(), System::nanoTime);
+        int exit = command.run(args);
         return outcome(exit, err.toString(StandardCharsets.UTF_8), out.toByteArray(), output);
     }
 
@@ -122,12 +130,17 @@ class GnuDdComparisonTest {
      * {@code initialOutput} (null: absent) before each, and compares.
      */
     static void compare(List<String> args, Path stdinFile, Path output, byte[] initialOutput) throws Exception {
+        compare(args, stdinFile, output, initialOutput, null);
+    }
+
+    static void compare(List<String> args, Path stdinFile, Path output, byte[] initialOutput, DdBackend backend)
+            throws Exception {
         reset(output, initialOutput);
         Outcome g = gnu(args, stdinFile, output);
         reset(output, initialOutput);
         InputStream stdin = stdinFile != null ? new ByteArrayInputStream(Files.readAllBytes(stdinFile))
                 : InputStream.nullInputStream();
-        Outcome d = ours(args, stdin, output);
+        Outcome d = ours(args, stdin, output, backend);
         String what = String.join(" ", args);
         assertEquals(normalize(g.stderr()), normalize(d.stderr()), "stderr of: dd " + what);
         assertEquals(g.exit(), d.exit(), "exit status of: dd " + what);
@@ -140,7 +153,7 @@ class GnuDdComparisonTest {
         }
     }
 
-    private static void reset(Path output, byte[] initial) throws IOException {
+    static void reset(Path output, byte[] initial) throws IOException {
         if (output == null) {
             return;
         }
@@ -150,14 +163,14 @@ class GnuDdComparisonTest {
         }
     }
 
-    private static byte[] preexisting(int size) {
+    static byte[] preexisting(int size) {
         byte[] b = new byte[size];
         Arrays.fill(b, (byte) 'x');
         return b;
     }
 
     /** Operand sets run on every input size; "PRE" marks cases that start with an existing output. */
-    private static final String[][] MATRIX = {
+    static final String[][] MATRIX = {
         {},
         {"bs=4096"},
         {"bs=1M"},
@@ -220,6 +233,92 @@ class GnuDdComparisonTest {
             }
         }
         return tests.stream();
+    }
+
+    /**
+     * The same matrix through a backend with real concurrency (reads ahead, writes behind,
+     * completions in any order): dd's semantics must not change with the queue depth.
+     */
+    @TestFactory
+    Stream<DynamicTest> matrixPipelinedAgainstGnuDd() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = 0; i < SIZES.length; i++) {
+            int size = SIZES[i];
+            Path input = inputs[i];
+            for (String[] ops : MATRIX) {
+                String joined = String.join(" ", ops);
+                if (joined.contains("direct") || joined.contains("append")) {
+                    continue; // the thread-pool test backend does neither
+                }
+                boolean pre = ops.length > 0 && ops[0].equals("PRE");
+                List<String> operands = new ArrayList<>(Arrays.asList(ops).subList(pre ? 1 : 0, ops.length));
+                tests.add(DynamicTest.dynamicTest("qd=4, size " + size + ": " + String.join(" ", operands)
+                        + (pre ? " (existing output)" : ""), () -> {
+                    Path output = dir.resolve("out");
+                    List<String> args = new ArrayList<>();
+                    args.add("if=" + input);
+                    args.add("of=" + output);
+                    args.addAll(operands);
+                    try (ThreadPoolBackend backend =
+                            new ThreadPoolBackend(4, Long.MAX_VALUE, Long.MAX_VALUE, size < 100_000)) {
+                        compare(args, null, output, pre ? preexisting(20000) : null, backend);
+                    }
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    /**
+     * Read and write failures in the middle of a copy: with blocks in flight, dd must report
+     * the same failure, the same counts and leave the same bytes as when copying one block at
+     * a time (which is GNU dd's order of system calls).
+     */
+    @TestFactory
+    Stream<DynamicTest> faultsPipelinedEqualSequential() {
+        String[][] operandSets = {
+            {"bs=4096"}, {"bs=1000"}, {"ibs=1000", "obs=4096"}, {"ibs=4096", "obs=1000"},
+            {"bs=4096", "conv=noerror"}, {"bs=4096", "conv=noerror,sync"}, {"ibs=1000", "obs=3000", "conv=noerror,sync"},
+        };
+        long[][] faults = {{5000, Long.MAX_VALUE}, {Long.MAX_VALUE, 7000}, {40_000, 30_000}, {8192, Long.MAX_VALUE}};
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i : new int[] {2, 4}) {
+            Path input = inputs[i];
+            for (String[] ops : operandSets) {
+                for (long[] fault : faults) {
+                    String name = "size " + SIZES[i] + ": " + String.join(" ", ops) + ", read fault at " + fault[0]
+                            + ", write fault at " + fault[1];
+                    tests.add(DynamicTest.dynamicTest(name, () -> {
+                        Path output = dir.resolve("out");
+                        List<String> args = new ArrayList<>(List.of("if=" + input, "of=" + output));
+                        args.addAll(List.of(ops));
+                        Outcome sequential;
+                        Outcome pipelined;
+                        reset(output, null);
+                        try (ThreadPoolBackend b = new ThreadPoolBackend(1, fault[0], fault[1], false)) {
+                            sequential = ours(args, InputStream.nullInputStream(), output, b);
+                        }
+                        reset(output, null);
+                        try (ThreadPoolBackend b = new ThreadPoolBackend(6, fault[0], fault[1], true)) {
+                            pipelined = ours(args, InputStream.nullInputStream(), output, b);
+                        }
+                        assertEquals(normalize(sequential.stderr()), normalize(pipelined.stderr()), name);
+                        assertEquals(sequential.exit(), pipelined.exit(), name);
+                        assertEquals(sequential.fileSize(), pipelined.fileSize(), name);
+                        assertArrayEquals(sequential.file(), pipelined.file(), name);
+                    }));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    /** A real write error: /dev/full answers every write with ENOSPC. */
+    @Test
+    void writeErrorsLikeGnu() throws Exception {
+        compare(List.of("if=" + inputs[2], "of=/dev/full", "bs=4096"), null, null, null);
+        compare(List.of("if=" + inputs[2], "of=/dev/full"), null, null, null);
+        compare(List.of("if=" + inputs[2], "of=/dev/full", "ibs=1000", "obs=100000"), null, null, null);
     }
 
     @TestFactory
