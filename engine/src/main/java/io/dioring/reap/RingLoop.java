@@ -399,6 +399,9 @@ public final class RingLoop {
             if (result > 0) {
                 slots.advance(slot, result);
             }
+            // Retire this CQE's generation now: while the slot waits for SQ space, a repeat
+            // of its user_data must count as stale, not be applied a second time.
+            slots.issue(slot);
             resubmit[(resubmitHead + resubmitCount) % resubmit.length] = slot;
             resubmitCount++;
             return;
