@@ -1,0 +1,205 @@
+package io.dioring.tools.bench;
+
+import io.dioring.DirectFile;
+import io.dioring.DirectIoPolicy;
+import io.dioring.IoEngine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code dioring bench}: a fio-like load generator on the engine's owner-driven path.
+ *
+ * <p>Exit status: 0 on success, 1 when the run fails (I/O error, io_uring unavailable),
+ * 2 on bad input (the message names the value and the rule).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measures a file with direct I/O through io_uring, as fio would (IOPS, bandwidth, "
+                + "latency percentiles, I/Os per io_uring_enter, CPU time).")
+public final class BenchCommand implements Callable<Integer> {
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int MAX_QD = 4096;
+    static final int MAX_JOBS = 256;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--file", required = true, paramLabel = "PATH",
+            description = "The file to measure; created and filled with random data when missing or shorter "
+                    + "than --size.")
+    private Path file;
+
+    @Option(names = "--size", required = true, paramLabel = "SIZE",
+            description = "Bytes of the file to use, e.g. 256m (suffixes k, m, g, t: powers of 1024).")
+    private String size;
+
+    @Option(names = "--rw", required = true, paramLabel = "PATTERN",
+            description = "randread, randwrite, read, write or randrw (random, half reads, half writes).")
+    private String rw;
+
+    @Option(names = "--bs", required = true, paramLabel = "BS",
+            description = "Bytes per I/O, e.g. 4k; a multiple of the file's O_DIRECT alignment.")
+    private String bs;
+
+    @Option(names = "--qd", required = true, paramLabel = "N", description = "I/Os in flight per job.")
+    private int qd;
+
+    @Option(names = "--runtime", required = true, paramLabel = "SECONDS",
+            description = "How long to run, in seconds (decimals allowed).")
+    private double runtimeSeconds;
+
+    @Option(names = "--jobs", defaultValue = "1", paramLabel = "N",
+            description = "Jobs (platform threads, one ring each); default ${DEFAULT-VALUE}.")
+    private int jobs;
+
+    @Option(names = "--json", description = "Print exactly one JSON line instead of the human report.")
+    private boolean json;
+
+    @Option(names = "--no-direct", description = "Go through the page cache (no O_DIRECT).")
+    private boolean noDirect;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", hidden = true,
+            description = "Seed of the offset generator.")
+    private long seed;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchParameters p;
+        try {
+            p = validate();
+        } catch (IllegalArgumentException e) {
+            err.println("dioring bench: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
+        String cause = IoEngine.unavailabilityCause();
+        if (cause != null) {
+            err.println("dioring bench: io_uring is unavailable: " + cause);
+            err.flush();
+            return EXIT_FAILED;
+        }
+        try (IoEngine engine = IoEngine.create()) {
+            boolean existed = Files.exists(file);
+            DirectFile f = open(engine, p, existed);
+            try {
+                if (p.bs() % f.offsetAlignment() != 0) {
+                    f.close();
+                    if (!existed) {
+                        Files.deleteIfExists(file);
+                    }
+                    err.println("dioring bench: --bs " + p.bs() + ": must be a multiple of " + f.offsetAlignment()
+                            + ", the O_DIRECT alignment of " + file + " (from " + f.alignment().source() + ")");
+                    err.flush();
+                    return EXIT_USAGE;
+                }
+                long written = BenchFile.fill(engine, f, p.size());
+                if (written > 0 && !json) {
+                    out.println("laid out " + file + ": wrote " + written + " bytes of random data");
+                }
+                BenchReport report = run(engine, f, p);
+                if (report.failure() != null) {
+                    err.println("dioring bench: " + report.failure().getMessage());
+                    err.flush();
+                    return EXIT_FAILED;
+                }
+                out.println(json ? report.json() : report.human(file, f));
+                out.flush();
+                return 0;
+            } finally {
+                f.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("dioring bench: " + e.getMessage());
+            err.flush();
+            return EXIT_FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("dioring bench: interrupted");
+            err.flush();
+            return EXIT_FAILED;
+        }
+    }
+
+    /** The options, checked: each error names the option, the value and the rule. */
+    BenchParameters validate() {
+        Workload workload = Workload.parse(rw);
+        long bsBytes = parseSize("--bs", bs);
+        long sizeBytes = parseSize("--size", size);
+        if (bsBytes <= 0 || bsBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--bs " + bs + ": must be between 1 byte and 2 GiB - 1");
+        }
+        if (sizeBytes < bsBytes) {
+            throw new IllegalArgumentException("--size " + size + " (" + sizeBytes + " bytes) is smaller than --bs "
+                    + bs + " (" + bsBytes + " bytes): the file must hold at least one block");
+        }
+        if (qd < 1 || qd > MAX_QD) {
+            throw new IllegalArgumentException("--qd " + qd + ": must be in [1, " + MAX_QD + "]");
+        }
+        if (jobs < 1 || jobs > MAX_JOBS) {
+            throw new IllegalArgumentException("--jobs " + jobs + ": must be in [1, " + MAX_JOBS + "]");
+        }
+        if (!(runtimeSeconds > 0) || runtimeSeconds > 365 * 24 * 3600.0) {
+            throw new IllegalArgumentException("--runtime " + runtimeSeconds + ": must be a positive number of "
+                    + "seconds (at most a year)");
+        }
+        return new BenchParameters(workload, (int) bsBytes, sizeBytes, qd, jobs,
+                (long) (runtimeSeconds * 1e9));
+    }
+
+    private static long parseSize(String option, String text) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage());
+        }
+    }
+
+    private DirectFile open(IoEngine engine, BenchParameters p, boolean existed) throws IOException {
+        DirectIoPolicy policy = noDirect ? DirectIoPolicy.OFF : DirectIoPolicy.REQUIRED;
+        boolean bigEnough = existed && Files.size(file) >= p.size();
+        if (bigEnough && !p.workload().writes()) {
+            return engine.open(file, StandardOpenOption.READ, policy);
+        }
+        return engine.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                policy);
+    }
+
+    private BenchReport run(IoEngine engine, DirectFile f, BenchParameters p) throws InterruptedException {
+        long blocks = p.size() / p.bs();
+        CountDownLatch ready = new CountDownLatch(p.jobs());
+        CountDownLatch go = new CountDownLatch(1);
+        List<BenchJob> list = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < p.jobs(); i++) {
+            BenchJob job = new BenchJob(engine, f, p.workload(), p.bs(), p.qd(), blocks, p.runtimeNanos(), i,
+                    p.jobs(), seed, ready, go);
+            list.add(job);
+            threads.add(Thread.ofPlatform().name("dioring-bench-" + i).start(job));
+        }
+        ready.await();
+        Optional<Duration> cpuBefore = ProcessHandle.current().info().totalCpuDuration();
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        Optional<Duration> cpuAfter = ProcessHandle.current().info().totalCpuDuration();
+        long processCpuNanos = cpuBefore.isPresent() && cpuAfter.isPresent()
+                ? cpuAfter.get().minus(cpuBefore.get()).toNanos() : -1;
+        return BenchReport.merge(p, list, processCpuNanos);
+    }
+}

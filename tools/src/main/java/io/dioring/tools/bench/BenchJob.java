@@ -1,0 +1,203 @@
+package io.dioring.tools.bench;
+
+import io.dioring.CompletionHandler;
+import io.dioring.DirectFile;
+import io.dioring.IoEngine;
+import io.dioring.OwnedRing;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One bench job: a platform thread with its own {@link OwnedRing}, keeping {@code qd} I/Os
+ * in flight until the deadline. Completion handlers run inline on the job's thread and
+ * resubmit the slot at once.
+ *
+ * <p>Nothing is allocated per I/O: the slots (buffer + start time) exist once per job,
+ * offsets come from a {@link SplittableRandom} (primitive results), latencies go into a
+ * pre-sized {@link Histogram}, and the engine's callback path recycles its requests.
+ */
+final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
+    /** Highest latency the histogram tracks; longer ones are clamped (and would say enough). */
+    static final long MAX_TRACKED_LATENCY_NS = 3_600_000_000_000L;
+
+    /** One I/O in flight: its buffer and when it was queued. */
+    static final class Slot {
+        final MemorySegment buffer;
+        long startNanos;
+
+        Slot(MemorySegment buffer) {
+            this.buffer = buffer;
+        }
+    }
+
+    private final IoEngine engine;
+    private final DirectFile file;
+    private final Workload workload;
+    private final int bs;
+    private final int qd;
+    private final long blocks;
+    private final long runtimeNanos;
+    private final CountDownLatch ready;
+    private final CountDownLatch go;
+    private final SplittableRandom random;
+    private final Histogram latency = new Histogram(MAX_TRACKED_LATENCY_NS, 3);
+    private long nextSequentialBlock;
+
+    private OwnedRing ring;
+    private boolean stopping;
+    private long ios;
+    private long bytes;
+    private long enterCalls;
+    private long cpuNanos = -1;
+    private long elapsedNanos;
+    private Throwable failure;
+
+    BenchJob(IoEngine engine, DirectFile file, Workload workload, int bs, int qd, long blocks, long runtimeNanos,
+            int index, int jobs, long seed, CountDownLatch ready, CountDownLatch go) {
+        this.engine = engine;
+        this.file = file;
+        this.workload = workload;
+        this.bs = bs;
+        this.qd = qd;
+        this.blocks = blocks;
+        this.runtimeNanos = runtimeNanos;
+        this.ready = ready;
+        this.go = go;
+        this.random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (index + 1));
+        // Sequential jobs start spread over the file so they do not read the same blocks.
+        this.nextSequentialBlock = blocks * index / jobs;
+    }
+
+    @Override
+    public void run() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        boolean cpuTimed = mx.isCurrentThreadCpuTimeSupported();
+        boolean released = false;
+        try (OwnedRing owned = engine.ownedRing(qd)) {
+            ring = owned;
+            Slot[] slots = new Slot[qd];
+            for (int i = 0; i < qd; i++) {
+                MemorySegment buffer = engine.buffers().allocateFor(file, bs);
+                if (workload.writes()) {
+                    fillRandom(buffer, random);
+                }
+                slots[i] = new Slot(buffer);
+            }
+            ready.countDown();
+            released = true;
+            go.await();
+            long cpuStart = cpuTimed ? mx.getCurrentThreadCpuTime() : -1;
+            long enterStart = owned.ring().enterCalls();
+            long start = System.nanoTime();
+            long deadline = start + runtimeNanos;
+            for (Slot s : slots) {
+                issue(s);
+            }
+            while (!stopping) {
+                owned.await(1);
+                if (System.nanoTime() - deadline >= 0) {
+                    stopping = true;
+                }
+            }
+            owned.drain();
+            elapsedNanos = System.nanoTime() - start;
+            enterCalls = owned.ring().enterCalls() - enterStart;
+            if (cpuTimed) {
+                cpuNanos = mx.getCurrentThreadCpuTime() - cpuStart;
+            }
+        } catch (Throwable t) {
+            if (failure == null) {
+                failure = t;
+            }
+        } finally {
+            if (!released) {
+                ready.countDown();
+            }
+        }
+    }
+
+    private void issue(Slot s) {
+        long offset = nextOffset();
+        s.startNanos = System.nanoTime();
+        boolean write = workload == Workload.RANDRW ? random.nextBoolean() : workload.writes();
+        if (write) {
+            ring.write(file, offset, s.buffer, s, this);
+        } else {
+            ring.read(file, offset, s.buffer, s, this);
+        }
+    }
+
+    private long nextOffset() {
+        long block;
+        if (workload.random()) {
+            block = random.nextLong(blocks);
+        } else {
+            block = nextSequentialBlock;
+            nextSequentialBlock = block + 1 == blocks ? 0 : block + 1;
+        }
+        return block * bs;
+    }
+
+    @Override
+    public void completed(long transferred, Slot s) {
+        long ns = System.nanoTime() - s.startNanos;
+        latency.recordValue(Math.min(Math.max(ns, 1), MAX_TRACKED_LATENCY_NS));
+        ios++;
+        bytes += transferred;
+        if (!stopping) {
+            issue(s);
+        }
+    }
+
+    @Override
+    public void failed(Throwable t, Slot s) {
+        if (failure == null) {
+            failure = t;
+        }
+        stopping = true;
+    }
+
+    private static void fillRandom(MemorySegment buffer, SplittableRandom random) {
+        long n = buffer.byteSize();
+        long i = 0;
+        for (; i + 8 <= n; i += 8) {
+            buffer.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong());
+        }
+        for (; i < n; i++) {
+            buffer.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
+        }
+    }
+
+    Histogram latency() {
+        return latency;
+    }
+
+    long ios() {
+        return ios;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    long enterCalls() {
+        return enterCalls;
+    }
+
+    /** CPU time of the job's thread during the run, or -1 where the JVM cannot tell. */
+    long cpuNanos() {
+        return cpuNanos;
+    }
+
+    long elapsedNanos() {
+        return elapsedNanos;
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+}
