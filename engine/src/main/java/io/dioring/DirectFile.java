@@ -445,37 +445,46 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private void checkSegment(int op, long offset, MemorySegment segment, int index) {
-        String what = opName(op) + " " + state.path();
+        // Messages are built only when thrown: this runs on every submission, which allocates nothing.
         if (segment == null) {
-            throw new NullPointerException(what + ": buffer " + index + " is null");
+            throw new NullPointerException(what(op) + ": buffer " + index + " is null");
         }
         if (!segment.isNative()) {
-            throw new IllegalArgumentException(what + ": buffer " + index + " is on the Java heap; direct I/O "
+            throw new IllegalArgumentException(what(op) + ": buffer " + index + " is on the Java heap; direct I/O "
                     + "needs native memory (IoBuffers.allocate or an Arena)");
         }
         if (op == IoRequest.READ && segment.isReadOnly()) {
-            throw new IllegalArgumentException(what + ": buffer " + index + " is read-only");
+            throw new IllegalArgumentException(what(op) + ": buffer " + index + " is read-only");
         }
         if (offset < 0) {
-            throw new IllegalArgumentException(what + ": offset " + offset + " is negative");
+            throw new IllegalArgumentException(what(op) + ": offset " + offset + " is negative");
         }
         if (!state.direct()) {
             return;
         }
         int off = state.alignment().offset();
         int mem = state.alignment().memory();
-        String source = " (O_DIRECT alignment of " + state.path() + ", from " + state.alignment().source() + ")";
         if ((offset & (off - 1)) != 0) {
-            throw new IllegalArgumentException(what + ": offset " + offset + " is not a multiple of " + off + source);
+            throw new IllegalArgumentException(what(op) + ": offset " + offset + " is not a multiple of " + off
+                    + alignmentSource());
         }
         if ((segment.byteSize() & (off - 1)) != 0) {
-            throw new IllegalArgumentException(what + ": length " + segment.byteSize() + " of buffer " + index
-                    + " is not a multiple of " + off + source);
+            throw new IllegalArgumentException(what(op) + ": length " + segment.byteSize() + " of buffer " + index
+                    + " is not a multiple of " + off + alignmentSource());
         }
         if ((segment.address() & (mem - 1)) != 0) {
-            throw new IllegalArgumentException(what + ": buffer " + index + " address 0x"
-                    + Long.toHexString(segment.address()) + " is not aligned to " + mem + " bytes" + source);
+            throw new IllegalArgumentException(what(op) + ": buffer " + index + " address 0x"
+                    + Long.toHexString(segment.address()) + " is not aligned to " + mem + " bytes"
+                    + alignmentSource());
         }
+    }
+
+    private String what(int op) {
+        return opName(op) + " " + state.path();
+    }
+
+    private String alignmentSource() {
+        return " (O_DIRECT alignment of " + state.path() + ", from " + state.alignment().source() + ")";
     }
 
     private void checkRange(int op, long offset, long length) {
