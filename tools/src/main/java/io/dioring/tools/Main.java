@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             InfoCommand.class,
             DdCommand.class,
+            io.dioring.tools.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {
     @Spec
