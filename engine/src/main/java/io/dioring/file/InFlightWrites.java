@@ -1,7 +1,9 @@
 package io.dioring.file;
 
+import io.dioring.ffi.Errno;
 import io.dioring.request.IoRequest;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * Ordering against in-flight writes (seed 002, fuse_range_is_writeback): a read or write
@@ -92,8 +94,31 @@ public final class InFlightWrites {
         while (released != null) {
             IoRequest next = released.nextHeld;
             released.nextHeld = null;
-            released.sink.accept(released);
+            issueOrCancel(released);
             released = next;
+        }
+    }
+
+    /**
+     * Hands a released request to its ring. That ring may have closed while the request was
+     * held (an engine closing its rings one by one): then it fails the request, which would
+     * otherwise never complete, instead of throwing into the thread that completed the write.
+     */
+    private static void issueOrCancel(IoRequest r) {
+        try {
+            r.sink.accept(r);
+        } catch (IllegalStateException closed) {
+            CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
+                    + r.offset + " cancelled: held behind a write in flight, and its ring closed meanwhile ("
+                    + closed.getMessage() + ")");
+            e.initCause(closed);
+            r.failure = e;
+            r.result = -Errno.ECANCELED;
+            r.completed = true;
+            if (r.listener != null) {
+                r.listener.onComplete(r);
+            }
+            r.run();
         }
     }
 

@@ -34,9 +34,12 @@ public final class DdCommand implements Callable<Integer> {
     private final Map<String, String> env;
     private final LongSupplier clock;
 
-    /** The command as the CLI runs it: file descriptors 0, 1 and System.err. */
+    /**
+     * The command as the CLI runs it: file descriptors 0, 1 and System.err, files through
+     * io_uring when the kernel allows it.
+     */
     public DdCommand() {
-        this(new PosixBackend(), System.out, System.err, System.getenv(), System::nanoTime);
+        this(RingBackend.best(new PosixBackend()), System.out, System.err, System.getenv(), System::nanoTime);
     }
 
     /** Standard input and output as Java streams (which behave like pipes); messages to {@code stderr}. */
@@ -108,7 +111,13 @@ public final class DdCommand implements Callable<Integer> {
             }
             return 1;
         }
-        return new DdCopy(options, backend, stderr, clock).run();
+        try {
+            return new DdCopy(options, backend, stderr, clock).run();
+        } finally {
+            if (backend instanceof RingBackend ring) {
+                ring.close();
+            }
+        }
     }
 
     private void usageError(String message) {

@@ -203,6 +203,9 @@ public final class PosixBackend implements DdBackend {
             this.position = start;
         }
 
+        /** The descriptor, for a backend that does positional I/O on it through a ring. */
+        int fd() { return fd; }
+
         @Override public boolean seekable() { return seekable; }
         @Override public long startOffset() { return start; }
         @Override public int seekErrno() { return seekErrno; }

@@ -270,6 +270,43 @@ class GnuDdComparisonTest {
     }
 
     /**
+     * The whole matrix (direct I/O included) through the io_uring backend, qd=8: reads ahead
+     * and writes behind on a real ring, with the output sized ahead and trimmed back.
+     */
+    @TestFactory
+    Stream<DynamicTest> matrixThroughIoUringAgainstGnuDd() {
+        String cause = io.dioring.IoEngine.unavailabilityCause();
+        if (cause != null) {
+            System.out.println("SKIPPED: io_uring dd matrix: io_uring unavailable: " + cause);
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, cause);
+        }
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int i = 0; i < SIZES.length; i++) {
+            int size = SIZES[i];
+            Path input = inputs[i];
+            for (String[] ops : MATRIX) {
+                boolean pre = ops.length > 0 && ops[0].equals("PRE");
+                List<String> operands = new ArrayList<>(Arrays.asList(ops).subList(pre ? 1 : 0, ops.length));
+                tests.add(DynamicTest.dynamicTest("io_uring qd=8, size " + size + ": " + String.join(" ", operands)
+                        + (pre ? " (existing output)" : ""), () -> {
+                    Path output = dir.resolve("out");
+                    List<String> args = new ArrayList<>();
+                    args.add("if=" + input);
+                    args.add("of=" + output);
+                    args.addAll(operands);
+                    RingBackend backend = new RingBackend(new PosixBackend(), 16);
+                    try {
+                        compare(args, null, output, pre ? preexisting(20000) : null, backend);
+                    } finally {
+                        backend.close();
+                    }
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    /**
      * Read and write failures in the middle of a copy: with blocks in flight, dd must report
      * the same failure, the same counts and leave the same bytes as when copying one block at
      * a time (which is GNU dd's order of system calls).

@@ -1,0 +1,444 @@
+package io.dioring.tools.dd;
+
+import io.dioring.CompletionHandler;
+import io.dioring.CompletionMode;
+import io.dioring.DirectFile;
+import io.dioring.DirectIoException;
+import io.dioring.EngineConfig;
+import io.dioring.IoEngine;
+import io.dioring.OwnedRing;
+import io.dioring.ffi.Errno;
+import io.dioring.ffi.Libc;
+import io.dioring.ffi.linux.libc_h;
+import io.dioring.ffi.linux.stat;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+
+/**
+ * dd's I/O through a dioring {@link OwnedRing}: up to {@code qd} reads and writes in
+ * flight on the copying thread, submitted in one io_uring_enter per wait, completed in
+ * order. Files are opened exactly as {@link PosixBackend} opens them (dd's flags, dd's
+ * messages); only positional transfers on regular files and block devices go through the
+ * ring. Pipes, terminals and O_APPEND outputs stay with the synchronous backend.
+ *
+ * <p><b>Why the output is sized ahead.</b> Every write of a copy into a new file ends
+ * beyond the file's size, and the engine runs such extending writes synchronously under
+ * the file's size lock (seed 000), which would turn the copy back into one block at a
+ * time. So before a write that would extend a regular file, the output is grown with
+ * ftruncate in large steps; the writes land inside the file and stay asynchronous. Before
+ * anything that observes the size (size, truncate, dropDirect, sync, close) the writes in
+ * flight are awaited and the file is trimmed to the larger of its size before the copy and
+ * the end of the last write that succeeded in order, so a copy that fails midway leaves
+ * exactly the bytes written so far, as dd would.
+ */
+public final class RingBackend implements DdBackend, AutoCloseable {
+    /** The output grows by at least this much each time it is sized ahead. */
+    private static final long GROW_STEP = 64L << 20;
+
+    private final PosixBackend posix;
+    private final int queueDepth;
+    private IoEngine engine;
+    private OwnedRing ring;
+
+    /**
+     * @param posix opens the files (and handles what is not positional)
+     * @param queueDepth ring entries; dd's qd= bounds what is actually in flight
+     */
+    public RingBackend(PosixBackend posix, int queueDepth) {
+        this.posix = posix;
+        this.queueDepth = queueDepth;
+    }
+
+    /** A ring backend when io_uring works here, else the synchronous one. */
+    public static DdBackend best(PosixBackend posix) {
+        return IoEngine.isAvailable() ? new RingBackend(posix, 64) : posix;
+    }
+
+    @Override
+    public DdInput openInput(String path, int flags) throws DdIoException {
+        DdInput in = posix.openInput(path, flags);
+        if (in instanceof PosixBackend.FdFile f && positional(f.fd())) {
+            return new RingInput(f, name(path));
+        }
+        return in;
+    }
+
+    @Override
+    public DdOutput openOutput(String path, int flags, boolean nocreat, boolean excl, boolean truncate,
+            boolean tryReadWrite) throws DdIoException {
+        DdOutput out = posix.openOutput(path, flags, nocreat, excl, truncate, tryReadWrite);
+        if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0) {
+            return new RingOutput(f, name(path), isRegular(f.fd()));
+        }
+        return out;
+    }
+
+    private static Path name(String path) {
+        return Path.of(path == null ? "-" : path);
+    }
+
+    private OwnedRing ring() throws IOException {
+        if (ring == null) {
+            engine = IoEngine.create(EngineConfig.defaults().withRings(1).withQueueDepth(queueDepth)
+                    .withCompletionMode(CompletionMode.INLINE));
+            ring = engine.ownedRing(queueDepth);
+        }
+        return ring;
+    }
+
+    /** Releases the ring and the engine (after every file is closed). */
+    @Override
+    public void close() {
+        if (ring != null) {
+            ring.close();
+            ring = null;
+        }
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+    }
+
+    private static int mode(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = arena.allocate(stat.layout());
+            return Libc.fstat(fd, st) == 0 ? stat.st_mode(st) & libc_h.S_IFMT() : 0;
+        }
+    }
+
+    private static boolean isRegular(int fd) {
+        return mode(fd) == libc_h.S_IFREG();
+    }
+
+    private static boolean positional(int fd) {
+        int m = mode(fd);
+        return m == libc_h.S_IFREG() || m == libc_h.S_IFBLK();
+    }
+
+    private static int fdFlags(int fd) {
+        return Libc.fcntl(fd, libc_h.F_GETFL(), 0);
+    }
+
+    private static boolean direct(int fd) {
+        int flags = fdFlags(fd);
+        return flags >= 0 && (flags & libc_h.O_DIRECT()) != 0;
+    }
+
+    private static DdIoException ddError(Throwable t, long transferred) {
+        int errno = t instanceof DirectIoException d ? d.errno() : Errno.EIO;
+        return new DdIoException(errno, Errno.message(errno), transferred);
+    }
+
+    /** One transfer in flight, completed by the ring on the copying thread. */
+    private static final class Transfer {
+        long offset;
+        long length;
+        long result;
+        Throwable failure;
+        boolean done;
+
+        Transfer reset(long offset, long length) {
+            this.offset = offset;
+            this.length = length;
+            this.result = 0;
+            this.failure = null;
+            this.done = false;
+            return this;
+        }
+    }
+
+    private static final CompletionHandler<Transfer> DONE = new CompletionHandler<>() {
+        @Override
+        public void completed(long bytes, Transfer t) {
+            t.result = bytes;
+            t.done = true;
+        }
+
+        @Override
+        public void failed(Throwable failure, Transfer t) {
+            t.failure = failure;
+            t.done = true;
+        }
+    };
+
+    /** Transfers in submission order, recycled. */
+    private final class Queue {
+        private final ArrayDeque<Transfer> inFlight = new ArrayDeque<>();
+        private final ArrayDeque<Transfer> idle = new ArrayDeque<>();
+
+        Transfer add(long offset, long length) {
+            Transfer t = idle.poll();
+            t = (t == null ? new Transfer() : t).reset(offset, length);
+            inFlight.addLast(t);
+            return t;
+        }
+
+        /** Waits for the oldest transfer and hands it back (recycled on the next add). */
+        Transfer awaitOldest() throws DdIoException {
+            Transfer t = inFlight.pollFirst();
+            if (t == null) {
+                throw new IllegalStateException("await with nothing submitted");
+            }
+            while (!t.done) {
+                ring.await(1);
+            }
+            idle.addLast(t);
+            return t;
+        }
+
+        boolean isEmpty() {
+            return inFlight.isEmpty();
+        }
+    }
+
+    /** Whether O_DIRECT would refuse this transfer (the kernel says EINVAL; so do we). */
+    private static boolean misaligned(DirectFile file, long offset, MemorySegment buffer) {
+        long align = file.offsetAlignment();
+        return file.isDirect() && ((offset | buffer.byteSize()) & (align - 1)) != 0
+                || (buffer.address() & (file.memoryAlignment() - 1)) != 0;
+    }
+
+    private final class RingInput implements DdInput {
+        private final PosixBackend.FdFile fd;
+        private final Path name;
+        private final Queue queue = new Queue();
+        private DirectFile file;
+
+        RingInput(PosixBackend.FdFile fd, Path name) {
+            this.fd = fd;
+            this.name = name;
+        }
+
+        @Override public boolean seekable() { return fd.seekable(); }
+        @Override public long startOffset() { return fd.startOffset(); }
+        @Override public int seekErrno() { return fd.seekErrno(); }
+        @Override public long usableSize() throws DdIoException { return fd.usableSize(); }
+        @Override public void seek(long offset) throws DdIoException { fd.seek(offset); }
+        @Override public long seekEnd() throws DdIoException { return fd.seekEnd(); }
+        @Override public int maxInFlight() { return queueDepth; }
+        @Override public void dropCache(long offset, long length) { fd.dropCache(offset, length); }
+
+        @Override
+        public void submitRead(long offset, MemorySegment dst) {
+            Transfer t = queue.add(offset, dst.byteSize());
+            try {
+                if (file == null) {
+                    ring();
+                    file = engine.adopt(fd.fd(), name, direct(fd.fd()), true, false);
+                }
+                if (misaligned(file, offset, dst)) {
+                    // The kernel answers a read at or past end of file with 0 before it looks
+                    // at alignment; anything else misaligned is EINVAL.
+                    if (offset >= file.size()) {
+                        DONE.completed(0, t);
+                    } else {
+                        DONE.failed(new DirectIoException(Errno.EINVAL, "read", name, offset, dst.byteSize()), t);
+                    }
+                    return;
+                }
+                ring.read(file, offset, dst, t, DONE);
+            } catch (IOException | RuntimeException e) {
+                DONE.failed(e, t);
+            }
+        }
+
+        @Override
+        public long awaitRead() throws DdIoException {
+            Transfer t = queue.awaitOldest();
+            if (t.failure != null) {
+                throw ddError(t.failure, 0);
+            }
+            return t.result;
+        }
+
+        @Override
+        public void close() throws DdIoException {
+            while (!queue.isEmpty()) {
+                try {
+                    queue.awaitOldest();
+                } catch (DdIoException ignored) {
+                    // reads dd no longer wants; their buffers must not be freed under the kernel
+                }
+            }
+            if (file != null) {
+                file.close();
+            }
+            fd.close();
+        }
+    }
+
+    private final class RingOutput implements DdOutput {
+        private final PosixBackend.FdFile fd;
+        private final Path name;
+        private final boolean regular;
+        private final Queue queue = new Queue();
+        private DirectFile file;
+        /** After dropDirect: writes go through the synchronous descriptor. */
+        private boolean synchronous;
+        /** Size before the first write of the copy; -1 until then. */
+        private long sizeBefore = -1;
+        /** What we grew the file to ahead of the writes; -1 when not grown. */
+        private long sizedTo = -1;
+        /** End of the last write that succeeded with every earlier one. */
+        private long writtenEnd;
+        private boolean failed;
+
+        RingOutput(PosixBackend.FdFile fd, Path name, boolean regular) {
+            this.fd = fd;
+            this.name = name;
+            this.regular = regular;
+        }
+
+        @Override public boolean seekable() { return fd.seekable(); }
+        @Override public long startOffset() { return fd.startOffset(); }
+        @Override public int seekErrno() { return fd.seekErrno(); }
+        @Override public void seek(long offset) throws DdIoException { fd.seek(offset); }
+        @Override public boolean truncatable() throws DdIoException { return fd.truncatable(); }
+        @Override public int maxInFlight() { return synchronous ? 1 : queueDepth; }
+        @Override public void dropCache(long offset, long length) { fd.dropCache(offset, length); }
+
+        @Override
+        public long seekEnd() throws DdIoException {
+            settle();
+            return fd.seekEnd();
+        }
+
+        @Override
+        public void truncate(long size) throws DdIoException {
+            settle();
+            fd.truncate(size);
+        }
+
+        @Override
+        public long size() throws DdIoException {
+            settle();
+            return fd.size();
+        }
+
+        @Override
+        public void submitWrite(long offset, MemorySegment src) {
+            if (synchronous) {
+                fd.submitWrite(offset, src);
+                return;
+            }
+            Transfer t = queue.add(offset, src.byteSize());
+            try {
+                if (file == null) {
+                    ring();
+                    file = engine.adopt(fd.fd(), name, direct(fd.fd()), false, true);
+                }
+                if (misaligned(file, offset, src)) {
+                    DONE.failed(new DirectIoException(Errno.EINVAL, "write", name, offset, src.byteSize()), t);
+                    return;
+                }
+                sizeAhead(offset + src.byteSize());
+                ring.write(file, offset, src, t, DONE);
+            } catch (IOException | RuntimeException e) {
+                DONE.failed(e, t);
+            }
+        }
+
+        /** Grows a regular output ahead of a write that would extend it (see the class comment). */
+        private void sizeAhead(long end) throws IOException {
+            if (!regular) {
+                return;
+            }
+            if (sizeBefore < 0) {
+                sizeBefore = file.size();
+                writtenEnd = sizeBefore;
+            }
+            long current = Math.max(sizedTo, file.size());
+            if (end <= current) {
+                return;
+            }
+            long target = Math.max(end, current + Math.max(GROW_STEP, current / 4));
+            file.truncate(target);
+            sizedTo = target;
+        }
+
+        @Override
+        public long awaitWrite() throws DdIoException {
+            if (synchronous) {
+                return fd.awaitWrite();
+            }
+            Transfer t = queue.awaitOldest();
+            if (t.failure != null) {
+                failed = true;
+                throw ddError(t.failure, 0);
+            }
+            if (!failed) {
+                writtenEnd = Math.max(writtenEnd, t.offset + t.length);
+            }
+            return t.result;
+        }
+
+        /**
+         * Waits for every write in flight, then gives back what was sized ahead: the file ends
+         * at the larger of its size before the copy and the end of the writes that succeeded.
+         */
+        private void settle() throws DdIoException {
+            DdIoException first = null;
+            while (!queue.isEmpty()) {
+                try {
+                    awaitWrite();
+                } catch (DdIoException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            if (sizedTo >= 0) {
+                long keep = Math.max(sizeBefore, writtenEnd);
+                sizedTo = -1;
+                fd.truncate(keep);
+                if (file != null) {
+                    try {
+                        file.truncate(keep); // keep the engine's idea of the size in step
+                    } catch (IOException e) {
+                        throw ddError(e, 0);
+                    }
+                }
+            }
+            if (first != null && !failed) {
+                throw first;
+            }
+        }
+
+        @Override
+        public void dropDirect() throws DdIoException {
+            settle();
+            fd.dropDirect();
+            synchronous = true;
+        }
+
+        @Override
+        public void fsync() throws DdIoException {
+            settle();
+            fd.fsync();
+        }
+
+        @Override
+        public void fdatasync() throws DdIoException {
+            settle();
+            fd.fdatasync();
+        }
+
+        @Override
+        public void close() throws DdIoException {
+            DdIoException failure = null;
+            try {
+                settle();
+            } catch (DdIoException e) {
+                failure = e;
+            }
+            if (file != null) {
+                file.close();
+            }
+            fd.close();
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+}
