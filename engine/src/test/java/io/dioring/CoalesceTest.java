@@ -300,7 +300,7 @@ class CoalesceTest {
         final MemorySegment[] buffers;
         final CompletableFuture<Long>[] futures;
 
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"})
         Sim(ScriptedRing ring, Arena arena, int op, int count) {
             loop = new RingLoop(ring, 16, null, null);
             FileState file = file(1 << 20);

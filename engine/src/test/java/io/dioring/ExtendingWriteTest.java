@@ -1,0 +1,212 @@
+package io.dioring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Seed 000: a write ending beyond the file's size is carried out synchronously under the
+ * file's size lock; writes inside the file stay asynchronous and never wait for it.
+ */
+class ExtendingWriteTest {
+    private static final int BLOCK = 4096;
+    private static final int THREADS = 8;
+    private static final int BLOCKS = 512;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void gate() {
+        Kernel.assumeIoUring();
+    }
+
+    @Test
+    void manyThreadsAppendingLeaveEveryBlockAndTheRightSizeThenPreallocatedWritesGoAsynchronous()
+            throws Exception {
+        Path p = dir.resolve("appended");
+        try (IoEngine engine = IoEngine.create();
+                DirectFile f = engine.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            appendConcurrently(engine, f, 1);
+            long extending = f.extendingWrites();
+            long async = f.asyncWrites();
+            System.out.printf("%d appends from %d threads: %d extending (serialized under the size lock), "
+                    + "%d found inside the file by the time they were judged%n", BLOCKS, THREADS, extending, async);
+            assertEquals(BLOCKS, extending + async, "every write is counted once, on one path");
+            assertTrue(extending >= 1, "the write that ends last is always extending");
+            assertEquals((long) BLOCKS * BLOCK, f.size(), "tracked size");
+            assertEquals((long) BLOCKS * BLOCK, Files.size(p), "size on disk");
+            assertEveryBlock(p, 1);
+
+            // The same writes into space preallocated beforehand are not extending.
+            f.truncate(0);
+            assertEquals(0, f.size());
+            f.preallocate(0, (long) BLOCKS * BLOCK, false);
+            assertEquals((long) BLOCKS * BLOCK, f.size(), "preallocate grows the tracked size");
+            appendConcurrently(engine, f, 2);
+            System.out.printf("after preallocate: %d more asynchronous writes, extending still %d%n",
+                    f.asyncWrites() - async, f.extendingWrites());
+            assertEquals(extending, f.extendingWrites(), "no extending write after preallocate");
+            assertEquals(async + BLOCKS, f.asyncWrites(), "every write went asynchronous");
+            assertEveryBlock(p, 2);
+        }
+    }
+
+    @Test
+    void aWriteInsideTheFileDoesNotWaitForASlowExtendingWriteAndExtendingWritesAreSerialized()
+            throws Exception {
+        int rings = 2;
+        Path p = dir.resolve("slow-extend");
+        Files.write(p, new byte[16 * BLOCK]);
+        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE);
+        try (IoEngine engine = IoEngine.create(config);
+                DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment slowBuf = stamped(engine, 16, 3);
+            MemorySegment secondBuf = stamped(engine, 17, 3);
+            MemorySegment insideBuf = stamped(engine, 3, 3);
+            try (RingStall stall = new RingStall(engine, rings, 0, dir)) {
+                // An extending write whose I/O cannot finish: ring 0 is stalled.
+                CompletableFuture<Long> slow = new CompletableFuture<>();
+                Thread extender = RingStall.startOnRing(rings, 0, () -> complete(slow, () -> f.write(16L * BLOCK,
+                        slowBuf).join()));
+                RingStall.awaitBlockedIn(extender, RingStall.frame(DirectFile.class, "extend"),
+                        "the extending write");
+                assertEquals(1, f.extendingWrites(), "the extending write holds the size lock");
+
+                // A write inside the file, on the other ring, completes meanwhile.
+                long inside = RingStall.onRing(rings, 1, () -> f.write(3L * BLOCK, insideBuf).join()).join();
+                assertEquals(BLOCK, inside);
+                assertFalse(slow.isDone(), "the extending write cannot have finished: its ring is stalled");
+                assertEquals(16L * BLOCK, f.size(), "the size moves only when the extending write is done");
+
+                // A second extending write waits for the first, even on the free ring.
+                CompletableFuture<Long> second = new CompletableFuture<>();
+                Thread follower = RingStall.startOnRing(rings, 1, () -> complete(second, () -> f.write(17L * BLOCK,
+                        secondBuf).join()));
+                RingStall.awaitBlockedIn(follower, RingStall.frame(DirectFile.class, "extend"),
+                        "the second extending write");
+                assertEquals(1, f.extendingWrites(), "the second extending write is waiting for the size lock");
+                assertFalse(second.isDone());
+
+                stall.release();
+                assertEquals(BLOCK, slow.get());
+                assertEquals(BLOCK, second.get());
+                extender.join();
+                follower.join();
+            }
+            assertEquals(2, f.extendingWrites());
+            assertEquals(1, f.asyncWrites());
+            assertEquals(18L * BLOCK, f.size());
+        }
+        ByteBuffer disk = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.nativeOrder());
+        assertEquals(18 * BLOCK, disk.capacity());
+        for (int block : new int[] {3, 16, 17}) {
+            assertEquals(stamp(block, 3), disk.getLong(block * BLOCK), "block " + block);
+        }
+    }
+
+    @Test
+    void aFileGrownBySomeoneElseIsReReadAndTruncateMakesWritesExtendingAgain() throws Exception {
+        Path p = dir.resolve("grown");
+        try (IoEngine engine = IoEngine.create();
+                DirectFile f = engine.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            assertEquals(0, f.size());
+            try (RandomAccessFile other = new RandomAccessFile(p.toFile(), "rw")) {
+                other.setLength(16L * BLOCK); // grown behind the engine's back
+            }
+            MemorySegment buf = stamped(engine, 8, 1);
+            assertEquals(BLOCK, f.write(8L * BLOCK, buf).get());
+            assertEquals(0, f.extendingWrites(), "the size was re-read: the write is inside the file");
+            assertEquals(1, f.asyncWrites());
+            assertEquals(16L * BLOCK, f.size());
+
+            f.truncate(4L * BLOCK);
+            assertEquals(4L * BLOCK, f.size());
+            assertEquals(BLOCK, f.write(8L * BLOCK, buf).get());
+            assertEquals(1, f.extendingWrites(), "beyond the truncated size: extending again");
+            assertEquals(9L * BLOCK, f.size());
+            assertEquals(9L * BLOCK, Files.size(p));
+        }
+    }
+
+    /** {@value #THREADS} threads take the next block from a shared counter and write it. */
+    private static void appendConcurrently(IoEngine engine, DirectFile f, int round) throws Exception {
+        AtomicLong next = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            MemorySegment buf = engine.buffers().allocate(BLOCK);
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (long block = next.getAndIncrement(); block < BLOCKS; block = next.getAndIncrement()) {
+                        fill(buf, block, round);
+                        assertEquals(BLOCK, f.write(block * BLOCK, buf).get());
+                    }
+                } catch (Throwable e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError("an appending thread failed", failures.get(0));
+        }
+    }
+
+    private static void assertEveryBlock(Path p, int round) throws Exception {
+        ByteBuffer disk = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.nativeOrder());
+        assertEquals(BLOCKS * BLOCK, disk.capacity());
+        for (int block = 0; block < BLOCKS; block++) {
+            for (int i = 0; i < BLOCK; i += 8) {
+                if (disk.getLong(block * BLOCK + i) != stamp(block, round)) {
+                    throw new AssertionError("block " + block + " of round " + round + " is missing or torn at byte "
+                            + i);
+                }
+            }
+        }
+    }
+
+    private static MemorySegment stamped(IoEngine engine, long block, int round) {
+        MemorySegment buf = engine.buffers().allocate(BLOCK);
+        fill(buf, block, round);
+        return buf;
+    }
+
+    private static void fill(MemorySegment buf, long block, int round) {
+        for (int i = 0; i < BLOCK; i += 8) {
+            buf.set(ValueLayout.JAVA_LONG, i, stamp(block, round));
+        }
+    }
+
+    private static long stamp(long block, int round) {
+        return (long) round << 48 | block;
+    }
+
+    private static <T> void complete(CompletableFuture<T> f, java.util.concurrent.Callable<T> body) {
+        try {
+            f.complete(body.call());
+        } catch (Throwable t) {
+            f.completeExceptionally(t);
+        }
+    }
+}
