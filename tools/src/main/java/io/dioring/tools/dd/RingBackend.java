@@ -28,7 +28,8 @@ import java.util.ArrayDeque;
  * beyond the file's size, and the engine runs such extending writes synchronously under
  * the file's size lock (seed 000), which would turn the copy back into one block at a
  * time. So before a write that would extend a regular file, the output is grown with
- * fallocate (ftruncate where fallocate is not supported) in large steps; the writes land inside the file and stay asynchronous. Before
+ * fallocate (ftruncate where fallocate is not supported) in large steps; the writes land
+ * inside the file and stay asynchronous. Before
  * anything that observes the size (size, truncate, dropDirect, sync, close) the writes in
  * flight are awaited and the file is trimmed to the larger of its size before the copy and
  * the end of the last write that succeeded in order, so a copy that fails midway leaves
