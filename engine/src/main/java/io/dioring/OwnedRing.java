@@ -1,7 +1,6 @@
 package io.dioring;
 
 import io.dioring.reap.RingLoop;
-import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.Ring;
@@ -175,9 +174,5 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         closed = true;
         ring.close();
         engine.forget(this);
-    }
-
-    static void awaitOn(IoRequest r) {
-        Completion.await(r);
     }
 }

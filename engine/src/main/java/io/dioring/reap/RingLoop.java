@@ -83,6 +83,7 @@ public final class RingLoop {
     private long slicesIssued;
     private long requestsCompleted;
     private long staleCompletions;
+    private long cqOverflows;
     private long coalescedRequests;
     private int reservedInFlight;
     /** One iovec array of {@link #MAX_IOVECS_PER_SQE} entries per slot; made on the first merge. */
@@ -147,6 +148,11 @@ public final class RingLoop {
      */
     public long coalescedRequests() {
         return coalescedRequests;
+    }
+
+    /** Times the CQ was found overflowed (a bug if ever non-zero: the in-flight bound prevents it). */
+    public long cqOverflows() {
+        return cqOverflows;
     }
 
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
@@ -366,6 +372,9 @@ public final class RingLoop {
      */
     public int reap() {
         int n = ring.reap(cqUserData, cqResult, cqUserData.length);
+        if (n == cqUserData.length && ring.cqOverflow() != 0) {
+            cqOverflows++; // only a full CQ can overflow; the in-flight bound should prevent it
+        }
         for (int i = 0; i < n; i++) {
             dispatch(cqUserData[i], cqResult[i]);
         }

@@ -129,21 +129,6 @@ public final class RingThread implements RequestSink {
         }
     }
 
-    /** Like {@link #accept} but returns false instead of waiting when the inbox is full. */
-    public boolean tryAccept(IoRequest r) {
-        if (state != RUNNING) {
-            throw new IllegalStateException("engine closed");
-        }
-        if (!inbox.offer(r)) {
-            return false;
-        }
-        wakeIfSleeping();
-        if (state == CLOSED) {
-            failQueued();
-        }
-        return true;
-    }
-
     private void wakeIfSleeping() {
         if (sleeping) {
             wakeups++;

@@ -50,6 +50,15 @@ public interface IoRing extends AutoCloseable {
      */
     int reap(long[] userData, int[] result, int max);
 
+    /**
+     * Completions the kernel could not post because the CQ was full (held back with
+     * IORING_FEAT_NODROP). The engine bounds what is in flight by the CQ size, so anything
+     * but 0 is a bug; the loop counts it and reports it.
+     */
+    default int cqOverflow() {
+        return 0;
+    }
+
     /** Releases the ring's memory and descriptor, once; later calls are no-ops. */
     @Override
     void close();

@@ -338,6 +338,7 @@ public final class Ring implements IoRing {
      * Completions the kernel could not post because the CQ was full. The engine bounds its
      * in-flight SQEs by the CQ size, so a non-zero value is a bug worth reporting.
      */
+    @Override
     public int cqOverflow() {
         boolean flagged = (RingBarriers.lvSqFlags(sqRing, sqFlagsOffset) & SQ_CQ_OVERFLOW) != 0;
         int dropped = RingBarriers.lpInt(cqRing, cqOverflowOffset);
