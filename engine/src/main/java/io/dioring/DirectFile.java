@@ -290,7 +290,9 @@ public final class DirectFile implements AutoCloseable {
         checkOpen();
         checkSegment(op, offset, segment, 0);
         checkRange(op, offset, segment.byteSize());
-        IoRequest r = engine.pool().take().set(op, state, offset, segment, engine.bufferIndex(segment));
+        // Buffer index -1: the ring that issues it looks the segment up among its own
+        // registered buffers (registrations are per ring; see OwnedRing.registerBuffers).
+        IoRequest r = engine.pool().take().set(op, state, offset, segment, -1);
         @SuppressWarnings("unchecked")
         CompletionHandler<Object> h = (CompletionHandler<Object>) handler;
         r.handler = h;
@@ -306,14 +308,12 @@ public final class DirectFile implements AutoCloseable {
             throw new IllegalArgumentException(opName(op) + " " + state.path() + ": no buffers given");
         }
         long total = 0;
-        int[] indexes = new int[segments.length];
         for (int i = 0; i < segments.length; i++) {
             checkSegment(op, offset + total, segments[i], i);
-            indexes[i] = engine.bufferIndex(segments[i]);
             total += segments[i].byteSize();
         }
         checkRange(op, offset, total);
-        return engine.pool().take().set(op, state, offset, segments, indexes);
+        return engine.pool().take().set(op, state, offset, segments, null);
     }
 
     private long blocking(IoRequest r) throws IOException {

@@ -9,6 +9,12 @@ import java.lang.foreign.MemorySegment;
  * <p>Memory comes from one shared arena that lives as long as the engine: it is freed only
  * after the engine's rings have finished (or cancelled) every request, so the kernel
  * never writes into freed memory. Buffers are zeroed.
+ *
+ * <p>Buffers from here can be registered with an owned ring
+ * ({@link OwnedRing#registerBuffers}) so their I/O goes out as READ_FIXED/WRITE_FIXED. The
+ * kernel then pins them in RAM (they count against RLIMIT_MEMLOCK unless the process has
+ * CAP_IPC_LOCK); the engine's arena outlives every ring, so they stay valid while
+ * registered.
  */
 public final class IoBuffers {
     /** Covers the DIO memory alignment of every device we know (4 KiB sectors included). */

@@ -15,7 +15,6 @@ import io.dioring.ring.Ring;
 import io.dioring.ring.RingSetupException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -57,6 +56,11 @@ public final class IoEngine implements AutoCloseable {
     private volatile boolean closed;
 
     private IoEngine(EngineConfig config) throws IOException {
+        if (config.ringOptions().iopoll()) {
+            throw new IllegalArgumentException("EngineConfig.ringOptions().iopoll() = true: IOPOLL is for owned rings "
+                    + "only (IoEngine.ownedRing(entries, options)); an IOPOLL ring cannot keep the eventfd read "
+                    + "the engine's ring threads sleep on (the kernel refuses it with EOPNOTSUPP)");
+        }
         this.config = config;
         this.pool = new RequestPool(Math.max(1024, config.queueDepth() * config.rings() * 4));
         Executor user = config.completionExecutor();
@@ -320,8 +324,25 @@ public final class IoEngine implements AutoCloseable {
 
     /** An owned ring with {@code entries} SQ entries. */
     public OwnedRing ownedRing(int entries) throws IOException {
+        return ownedRing(entries, config.ringOptions());
+    }
+
+    /**
+     * An owned ring with {@code entries} SQ entries and set-up flags of its own, e.g.
+     * {@code RingOptions.defaults().withSqpoll(true)} or {@code .withIopoll(true)}. Flags the
+     * kernel refuses are dropped and reported in {@code ring().setup()} ({@code dropped()},
+     * {@code refusals()}).
+     *
+     * <p>IOPOLL busy-polls the device for completions: it needs O_DIRECT files on a driver
+     * that supports polling; elsewhere the kernel fails each read or write with EOPNOTSUPP,
+     * which the request reports as a {@link DirectIoException}.
+     */
+    public OwnedRing ownedRing(int entries, io.dioring.ring.RingOptions options) throws IOException {
         checkOpen();
-        OwnedRing r = new OwnedRing(this, entries, config.ringOptions());
+        if (options == null) {
+            throw new IllegalArgumentException("ownedRing: options must not be null");
+        }
+        OwnedRing r = new OwnedRing(this, entries, options);
         ownedRings.add(r);
         return r;
     }
@@ -343,11 +364,6 @@ public final class IoEngine implements AutoCloseable {
             }
         }
         return rings[(int) Long.remainderUnsigned(Thread.currentThread().threadId(), rings.length)];
-    }
-
-    /** The registered-buffer index of {@code segment}, or -1 (plain READ/WRITE). */
-    int bufferIndex(MemorySegment segment) {
-        return -1;
     }
 
     /** Delivers a finished request the way the engine is configured to. */

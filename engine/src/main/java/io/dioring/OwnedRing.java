@@ -7,6 +7,7 @@ import io.dioring.ring.Ring;
 import io.dioring.ring.RingOptions;
 import io.dioring.ring.RingSetupException;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -24,12 +25,27 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *     ring.await(1);
  * }
  * }</pre>
+ *
+ * <h2>Registered buffers and files</h2>
+ * {@link #registerBuffers} registers memory with this ring (io_uring registrations belong
+ * to one ring); reads and writes whose buffer lies inside a registered one then go out as
+ * READ_FIXED/WRITE_FIXED, which spares the kernel pinning and mapping the pages on every
+ * I/O. Registered memory is pinned in RAM until {@link #unregisterBuffers} or
+ * {@link #close}, and counts against RLIMIT_MEMLOCK ({@code ulimit -l}) unless the process
+ * has CAP_IPC_LOCK; registration over the limit fails with a {@link RingSetupException}
+ * (ENOMEM) that says so. {@link #registerFile} puts a file in the ring's file table
+ * (IOSQE_FIXED_FILE), sparing the fd lookup per I/O. The engine's own ring threads (the
+ * thread-safe {@link DirectFile} methods) register neither: fixed buffers and files are
+ * an owner-driven feature.
  */
 public final class OwnedRing implements AutoCloseable, RequestSink {
     private final IoEngine engine;
     private final Ring ring;
     private final RingLoop loop;
     private final Thread owner;
+    /** Slots in the ring's registered file table (made on the first {@link #registerFile}). */
+    public static final int FILE_TABLE_SIZE = 64;
+
     /** Requests released from another thread (ordering holds), picked up on the next poll. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     private boolean closed;
@@ -117,6 +133,99 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Requests that went out inside another request's READV/WRITEV SQE: SQEs saved by coalescing. */
     public long coalescedRequests() {
         return loop.coalescedRequests();
+    }
+
+    /** SQEs issued as READ_FIXED/WRITE_FIXED so far. */
+    public long fixedIssued() {
+        return loop.fixedIssued();
+    }
+
+    /** SQEs issued with IOSQE_FIXED_FILE so far. */
+    public long fixedFileIssued() {
+        return loop.fixedFileIssued();
+    }
+
+    /**
+     * Registers {@code buffers} with this ring (IORING_REGISTER_BUFFERS): from now on a
+     * read or write whose memory lies inside one of them, and belongs to the same memory
+     * scope (a slice of it, say), is issued as READ_FIXED/WRITE_FIXED.
+     *
+     * <p>The kernel pins the memory until {@link #unregisterBuffers()} or {@link #close()};
+     * it counts against RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK. The buffers must
+     * stay alive (their arena open) for as long as they are registered.
+     *
+     * @throws RingSetupException when the kernel refuses: ENOMEM over RLIMIT_MEMLOCK (the
+     *         message gives the limit), EFAULT for memory that cannot be pinned
+     * @throws IllegalStateException if buffers are registered already
+     * @throws IllegalArgumentException for no buffers, more than 16384, or one that is not
+     *         native memory of 1 byte to 1 GiB
+     */
+    public void registerBuffers(MemorySegment... buffers) throws RingSetupException {
+        checkOwner();
+        if (ring.buffersRegistered()) {
+            throw new IllegalStateException("this ring has registered buffers already; call unregisterBuffers() "
+                    + "before registering others");
+        }
+        ring.registerBuffers(buffers);
+        loop.useFixedBuffers(buffers);
+    }
+
+    /** Waits for everything in flight, then unregisters the buffers. No-op when none are. */
+    public void unregisterBuffers() throws RingSetupException {
+        checkOwner();
+        drain();
+        loop.useFixedBuffers(new MemorySegment[0]);
+        ring.unregisterBuffers();
+    }
+
+    /**
+     * Puts {@code file} in this ring's registered file table, so its I/O on this ring goes
+     * out with IOSQE_FIXED_FILE. The ring holds its own reference to the open file until
+     * {@link #unregisterFile} or {@link #close()}.
+     *
+     * @return the file's index in the table (the same index if it is registered already)
+     * @throws IllegalStateException when all {@link #FILE_TABLE_SIZE} slots are taken
+     */
+    public int registerFile(DirectFile file) throws RingSetupException {
+        checkOwner();
+        if (file.isClosed()) {
+            throw new IllegalStateException("registerFile: " + file.path() + " is closed");
+        }
+        int existing = loop.fixedFileIndex(file.state());
+        if (existing >= 0) {
+            return existing;
+        }
+        if (ring.fileTableSize() == 0) {
+            int[] empty = new int[FILE_TABLE_SIZE];
+            Arrays.fill(empty, -1);
+            ring.registerFiles(empty);
+        }
+        int index = freeFileSlot();
+        ring.updateFile(index, file.fd());
+        loop.useFixedFile(index, file.state());
+        return index;
+    }
+
+    /** Waits for everything in flight, then takes {@code file} out of the table. No-op when it is not in it. */
+    public void unregisterFile(DirectFile file) throws RingSetupException {
+        checkOwner();
+        int index = loop.fixedFileIndex(file.state());
+        if (index < 0) {
+            return;
+        }
+        drain();
+        ring.updateFile(index, -1);
+        loop.useFixedFile(index, null);
+    }
+
+    private int freeFileSlot() {
+        for (int i = 0; i < FILE_TABLE_SIZE; i++) {
+            if (!loop.fixedFileSlotUsed(i)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("registerFile: all " + FILE_TABLE_SIZE + " slots of this ring's file "
+                + "table are taken; unregisterFile one first");
     }
 
     /** Takes a request (on the owner thread, straight into the loop; otherwise via a queue). */

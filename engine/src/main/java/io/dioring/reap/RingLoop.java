@@ -4,6 +4,7 @@ import io.dioring.DirectIoException;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.iovec;
+import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Slots;
@@ -11,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 
@@ -37,6 +39,16 @@ import java.util.function.LongConsumer;
  *     requests after it and the remainder of a resubmittable one go back to the front of
  *     the queue unmerged, as ordinary slices, so a short merged SQE never repeats.
  * </ul>
+ *
+ * <h2>Registered buffers and files</h2>
+ * Registrations belong to one ring, so the loop keeps the tables for its own ring (set by
+ * the owner after registering: {@link #useFixedBuffers}, {@link #useFixedFile}). A slice
+ * whose memory lies inside a registered buffer, and comes from the same memory scope, goes
+ * out as READ_FIXED/WRITE_FIXED with that buffer's index: a scan of a small array, nothing
+ * allocated. The scope test keeps a segment from a later allocation that reuses a freed
+ * buffer's addresses from being issued against the (still pinned) old pages. A request of a
+ * registered file goes out with IOSQE_FIXED_FILE and the file's index in place of its fd.
+ * Coalesced requests still go out as one READV/WRITEV (vectored ops take no buffer index).
  */
 public final class RingLoop {
     private static final int OP_READ = io_uring_h.IORING_OP_READ();
@@ -47,6 +59,9 @@ public final class RingLoop {
     private static final int OP_WRITEV = io_uring_h.IORING_OP_WRITEV();
     private static final int OP_FSYNC = io_uring_h.IORING_OP_FSYNC();
     private static final int OP_ASYNC_CANCEL = io_uring_h.IORING_OP_ASYNC_CANCEL();
+    private static final int SQE_FIXED_FILE = io_uring_h.IOSQE_FIXED_FILE();
+    private static final MemorySegment[] NO_BUFFERS = new MemorySegment[0];
+    private static final FileState[] NO_FILES = new FileState[0];
     private static final int FSYNC_DATASYNC = io_uring_h.IORING_FSYNC_DATASYNC();
     private static final int CANCEL_ANY = io_uring_h.IORING_ASYNC_CANCEL_ANY();
     private static final int CANCEL_ALL = io_uring_h.IORING_ASYNC_CANCEL_ALL();
@@ -88,6 +103,16 @@ public final class RingLoop {
     private int reservedInFlight;
     /** One iovec array of {@link #MAX_IOVECS_PER_SQE} entries per slot; made on the first merge. */
     private MemorySegment iovecs;
+
+    /** The ring's registered buffers: index i is buffer i; start/end cached for the scan. */
+    private MemorySegment[] fixedBuffers = NO_BUFFERS;
+    private long[] fixedStart = new long[0];
+    private long[] fixedEnd = new long[0];
+    private long fixedIssued;
+    /** The ring's registered file table: index i holds the file in slot i, or null. */
+    private FileState[] fixedFiles = NO_FILES;
+    private int fixedFileCount;
+    private long fixedFileIssued;
 
     /**
      * @param ring the ring to drive
@@ -153,6 +178,81 @@ public final class RingLoop {
     /** Times the CQ was found overflowed (a bug if ever non-zero: the in-flight bound prevents it). */
     public long cqOverflows() {
         return cqOverflows;
+    }
+
+    /** SQEs issued as READ_FIXED/WRITE_FIXED (a registered buffer's index instead of a plain address). */
+    public long fixedIssued() {
+        return fixedIssued;
+    }
+
+    /** SQEs issued with IOSQE_FIXED_FILE (a registered file index instead of the fd). */
+    public long fixedFileIssued() {
+        return fixedFileIssued;
+    }
+
+    /**
+     * Issues slices inside {@code buffers} as READ_FIXED/WRITE_FIXED from now on; index i is
+     * buffers[i], as registered with this loop's ring. An empty array stops it. Call only
+     * with nothing in flight when replacing a previous set.
+     */
+    public void useFixedBuffers(MemorySegment[] buffers) {
+        MemorySegment[] copy = buffers.clone();
+        long[] start = new long[copy.length];
+        long[] end = new long[copy.length];
+        for (int i = 0; i < copy.length; i++) {
+            start[i] = copy[i].address();
+            end[i] = start[i] + copy[i].byteSize();
+        }
+        fixedBuffers = copy;
+        fixedStart = start;
+        fixedEnd = end;
+    }
+
+    /** The index of the registered buffer holding {@code [address, address + length)} of {@code segment}, or -1. */
+    private int fixedBufferIndex(MemorySegment segment, long address, int length) {
+        long end = address + length;
+        for (int i = 0; i < fixedStart.length; i++) {
+            if (address >= fixedStart[i] && end <= fixedEnd[i]
+                    && segment.scope().equals(fixedBuffers[i].scope())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Records that {@code file} sits in slot {@code index} of the ring's registered file
+     * table (null empties the slot); its SQEs then carry IOSQE_FIXED_FILE and the index.
+     */
+    public void useFixedFile(int index, FileState file) {
+        if (index >= fixedFiles.length) {
+            fixedFiles = Arrays.copyOf(fixedFiles, Math.max(index + 1, 2 * fixedFiles.length));
+        }
+        if (fixedFiles[index] != null) {
+            fixedFileCount--;
+        }
+        fixedFiles[index] = file;
+        if (file != null) {
+            fixedFileCount++;
+        }
+    }
+
+    /** Whether slot {@code index} of the ring's registered file table holds a file. */
+    public boolean fixedFileSlotUsed(int index) {
+        return index < fixedFiles.length && fixedFiles[index] != null;
+    }
+
+    /** The registered-file index of {@code file} on this ring, or -1. */
+    public int fixedFileIndex(FileState file) {
+        if (fixedFileCount == 0) {
+            return -1;
+        }
+        for (int i = 0; i < fixedFiles.length; i++) {
+            if (fixedFiles[i] == file) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
@@ -226,6 +326,9 @@ public final class RingLoop {
             }
             int len = (int) Math.min(remaining, maxIo);
             int buf = r.bufIndex[r.segIndex];
+            if (buf < 0 && fixedStart.length > 0) {
+                buf = fixedBufferIndex(seg, seg.address() + r.segPos, len);
+            }
             int opcode = r.op == IoRequest.READ ? (buf >= 0 ? OP_READ_FIXED : OP_READ)
                     : (buf >= 0 ? OP_WRITE_FIXED : OP_WRITE);
             int slot = slots.acquire(r, opcode, r.offset + r.issued, seg.address() + r.segPos, len, r.issued,
@@ -318,14 +421,27 @@ public final class RingLoop {
         IoRequest r = slots.request(slot);
         int opcode = slots.opcode(slot);
         long userData = slots.issue(slot);
+        int fd = r.file.fd();
+        int sqeFlags = 0;
+        if (fixedFileCount > 0) {
+            int index = fixedFileIndex(r.file);
+            if (index >= 0) {
+                fd = index;
+                sqeFlags = SQE_FIXED_FILE;
+                fixedFileIssued++;
+            }
+        }
         if (opcode == OP_FSYNC) {
-            ring.prepare(OP_FSYNC, 0, r.file.fd(), 0, 0, 0, slots.bufIndex(slot) == 1 ? FSYNC_DATASYNC : 0, 0,
+            ring.prepare(OP_FSYNC, sqeFlags, fd, 0, 0, 0, slots.bufIndex(slot) == 1 ? FSYNC_DATASYNC : 0, 0,
                     userData);
         } else if (isVector(opcode)) {
-            ring.prepare(opcode, 0, r.file.fd(), slots.fileOffset(slot), iovecs.address() + iovecOffset(slot),
+            ring.prepare(opcode, sqeFlags, fd, slots.fileOffset(slot), iovecs.address() + iovecOffset(slot),
                     slots.bufIndex(slot), 0, 0, userData);
         } else {
-            ring.prepare(opcode, 0, r.file.fd(), slots.fileOffset(slot), slots.address(slot), slots.length(slot),
+            if (opcode == OP_READ_FIXED || opcode == OP_WRITE_FIXED) {
+                fixedIssued++;
+            }
+            ring.prepare(opcode, sqeFlags, fd, slots.fileOffset(slot), slots.address(slot), slots.length(slot),
                     0, slots.bufIndex(slot), userData);
         }
         slicesIssued++;

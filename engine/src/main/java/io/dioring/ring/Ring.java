@@ -9,6 +9,7 @@ import io.dioring.ffi.linux.io_sqring_offsets;
 import io.dioring.ffi.linux.io_uring_cqe;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.io_uring_params;
+import io.dioring.ffi.linux.io_uring_rsrc_update;
 import io.dioring.ffi.linux.io_uring_sqe;
 import io.dioring.ffi.linux.iovec;
 import io.dioring.ffi.linux.libc_h;
@@ -68,7 +69,12 @@ public final class Ring implements IoRing {
 
     private static final int ENTER_GETEVENTS = io_uring_h.IORING_ENTER_GETEVENTS();
     private static final int ENTER_REGISTERED_RING = io_uring_h.IORING_ENTER_REGISTERED_RING();
+    private static final int ENTER_SQ_WAKEUP = io_uring_h.IORING_ENTER_SQ_WAKEUP();
     private static final int SQ_CQ_OVERFLOW = io_uring_h.IORING_SQ_CQ_OVERFLOW();
+    private static final int SQ_NEED_WAKEUP = io_uring_h.IORING_SQ_NEED_WAKEUP();
+    /** The kernel's limits on one IORING_REGISTER_BUFFERS call (IORING_MAX_REG_BUFFERS, SZ_1G). */
+    public static final int MAX_REGISTERED_BUFFERS = 1 << 14;
+    public static final long MAX_REGISTERED_BUFFER_BYTES = 1L << 30;
 
     private final RingSetup setup;
     private final int fd;
@@ -106,6 +112,9 @@ public final class Ring implements IoRing {
 
     private long enterCalls;
     private long sqesSubmitted;
+    private long sqWakeups;
+    private boolean buffersRegistered;
+    private int fileTableSize;
     private boolean closed;
 
     private Ring(RingSetup setup, int fd, MemorySegment sqRing, long sqRingBytes, MemorySegment cqRing,
@@ -263,35 +272,77 @@ public final class Ring implements IoRing {
         toSubmit++;
     }
 
+    /**
+     * Hands the prepared SQEs to the kernel (see {@link IoRing#submit}).
+     *
+     * <p>Without SQPOLL, one io_uring_enter submits them (and, with DEFER_TASKRUN or IOPOLL,
+     * also runs deferred completions or polls the device: GETEVENTS with min_complete 0 does
+     * not block). With SQPOLL the kernel's SQ thread takes SQEs from the ring on its own:
+     * publishing the tail is the submission, and io_uring_enter is called only to wake that
+     * thread when it sleeps (IORING_SQ_NEED_WAKEUP) or to wait for a completion.
+     */
     @Override
     public int submit(boolean waitForOne) {
         if (closed) {
             throw new IllegalStateException("ring closed");
         }
+        if (setup.sqpoll()) {
+            return submitSqpoll(waitForOne);
+        }
         int flags = enterFlags;
         int minComplete = 0;
+        // DEFER_TASKRUN: completions are posted only when we ask. IOPOLL: only when someone
+        // polls the device. GETEVENTS with min_complete 0 does either without blocking.
+        boolean askForEvents = setup.deferTaskrun() || setup.iopoll();
         if (waitForOne) {
             flags |= ENTER_GETEVENTS;
             minComplete = 1;
         } else if (toSubmit == 0) {
-            if (!setup.deferTaskrun()) {
+            if (!askForEvents) {
                 return 0;
             }
-            // With DEFER_TASKRUN, completions are only posted when we ask: GETEVENTS with
-            // min_complete 0 runs the deferred work without blocking.
             flags |= ENTER_GETEVENTS;
-        } else if (setup.deferTaskrun()) {
+        } else if (askForEvents) {
             flags |= ENTER_GETEVENTS;
         }
         if (toSubmit > 0) {
             RingBarriers.soSqTail(sqRing, sqTailOffset, sqeTail);
         }
+        int r = enter(toSubmit, minComplete, flags);
+        toSubmit -= r;
+        sqesSubmitted += r;
+        return r;
+    }
+
+    private int submitSqpoll(boolean waitForOne) {
+        int published = toSubmit;
+        int flags = enterFlags;
+        if (published > 0) {
+            RingBarriers.soSqTail(sqRing, sqTailOffset, sqeTail);
+            toSubmit = 0;
+            sqesSubmitted += published;
+            if ((RingBarriers.lvSqFlagsAfterTailStore(sqRing, sqFlagsOffset) & SQ_NEED_WAKEUP) != 0) {
+                flags |= ENTER_SQ_WAKEUP;
+                sqWakeups++;
+            }
+        }
+        int minComplete = 0;
+        if (waitForOne) {
+            flags |= ENTER_GETEVENTS;
+            minComplete = 1;
+        }
+        if (flags != enterFlags) {
+            enter(0, minComplete, flags); // to_submit is ignored with SQPOLL
+        }
+        return published;
+    }
+
+    /** io_uring_enter, with EINTR retried and EAGAIN/EBUSY reported as nothing taken. */
+    private int enter(int count, int minComplete, int flags) {
         while (true) {
             enterCalls++;
-            int r = Syscalls.ioUringEnter(errnoSlot, enterFd, toSubmit, minComplete, flags, 0L, 0L);
+            int r = Syscalls.ioUringEnter(errnoSlot, enterFd, count, minComplete, flags, 0L, 0L);
             if (r >= 0) {
-                toSubmit -= r;
-                sqesSubmitted += r;
                 return r;
             }
             switch (-r) {
@@ -301,7 +352,7 @@ public final class Ring implements IoRing {
                 case Errno.EBUSY:
                     return 0;
                 default:
-                    throw new IllegalStateException("io_uring_enter(fd " + fd + ", to_submit " + toSubmit
+                    throw new IllegalStateException("io_uring_enter(fd " + fd + ", to_submit " + count
                             + ", min_complete " + minComplete + ", flags 0x" + Integer.toHexString(flags)
                             + "): " + Errno.describe(r));
             }
@@ -350,9 +401,14 @@ public final class Ring implements IoRing {
         return enterCalls;
     }
 
-    /** SQEs the kernel took so far. */
+    /** SQEs the kernel took so far (with SQPOLL: SQEs published to the SQ thread). */
     public long sqesSubmitted() {
         return sqesSubmitted;
+    }
+
+    /** Times the SQPOLL thread was asleep and io_uring_enter had to wake it. */
+    public long sqWakeups() {
+        return sqWakeups;
     }
 
     /**
@@ -381,11 +437,32 @@ public final class Ring implements IoRing {
     }
 
     /**
-     * Registers buffers for READ_FIXED/WRITE_FIXED; buffer i gets index i.
+     * Registers buffers for READ_FIXED/WRITE_FIXED; buffer i gets index i. Registration is
+     * per ring, and with SINGLE_ISSUER it must come from the owner thread.
      *
-     * @throws RingSetupException with the kernel's errno (ENOMEM over RLIMIT_MEMLOCK, say)
+     * <p>The kernel pins registered memory (it cannot be swapped out or migrated) until the
+     * buffers are unregistered or the ring is closed; the pinned pages count against
+     * RLIMIT_MEMLOCK ({@code ulimit -l}) unless the process has CAP_IPC_LOCK. Keep the
+     * memory alive at least as long as the registration.
+     *
+     * @throws RingSetupException with the kernel's errno: ENOMEM over RLIMIT_MEMLOCK, EFAULT
+     *         for memory that cannot be pinned, EBUSY when buffers are already registered
      */
     public void registerBuffers(MemorySegment... buffers) throws RingSetupException {
+        if (buffers.length < 1 || buffers.length > MAX_REGISTERED_BUFFERS) {
+            throw new IllegalArgumentException("registering " + buffers.length + " buffers: the count must be in [1, "
+                    + MAX_REGISTERED_BUFFERS + "]");
+        }
+        long total = 0;
+        for (int i = 0; i < buffers.length; i++) {
+            MemorySegment b = buffers[i];
+            if (b == null || !b.isNative() || b.byteSize() < 1 || b.byteSize() > MAX_REGISTERED_BUFFER_BYTES) {
+                throw new IllegalArgumentException("registered buffer " + i + " (" + (b == null ? "null"
+                        : b.byteSize() + " bytes, " + (b.isNative() ? "native" : "on the Java heap"))
+                        + "): must be native memory of 1 byte to 1 GiB");
+            }
+            total += b.byteSize();
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment iovecs = arena.allocate(iovec.layout(), buffers.length);
             for (int i = 0; i < buffers.length; i++) {
@@ -396,18 +473,92 @@ public final class Ring implements IoRing {
             int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_BUFFERS(), iovecs.address(),
                     buffers.length);
             if (r < 0) {
-                throw new RingSetupException("IORING_REGISTER_BUFFERS of " + buffers.length + " buffers", r);
+                throw new RingSetupException("IORING_REGISTER_BUFFERS of " + buffers.length + " buffers ("
+                        + total + " bytes)" + registrationHint(-r, total), r);
             }
+            buffersRegistered = true;
         }
     }
 
-    /** Registers files for IOSQE_FIXED_FILE; file i gets index i. */
+    private static String registrationHint(int errno, long bytes) {
+        return switch (errno) {
+            case Errno.ENOMEM, Errno.EPERM -> ": registered buffers are pinned in RAM and count against "
+                    + "RLIMIT_MEMLOCK (" + memlockLimit() + "); raise it (ulimit -l, LimitMEMLOCK=, "
+                    + "limits.conf), grant CAP_IPC_LOCK, or register fewer than " + bytes + " bytes";
+            case Errno.EFAULT -> ": the memory cannot be pinned (file-backed or not mapped); use anonymous "
+                    + "memory such as IoBuffers.allocate";
+            case Errno.EBUSY -> ": this ring already has registered buffers; unregister them first";
+            default -> "";
+        };
+    }
+
+    /** "8388608 bytes" from /proc/self/limits, for messages only. */
+    private static String memlockLimit() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max locked memory")) {
+                    String[] f = line.substring("Max locked memory".length()).trim().split("\\s+");
+                    return "soft limit " + f[0] + (f[0].equals("unlimited") ? "" : " " + f[2]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // fall through: the message just lacks the number
+        }
+        return "limit unknown";
+    }
+
+    /** Drops the registered buffers (nothing in flight may use them). No-op when none are. */
+    public void unregisterBuffers() throws RingSetupException {
+        if (!buffersRegistered) {
+            return;
+        }
+        int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_UNREGISTER_BUFFERS(), 0L, 0);
+        if (r < 0) {
+            throw new RingSetupException("IORING_UNREGISTER_BUFFERS", r);
+        }
+        buffersRegistered = false;
+    }
+
+    /** Whether buffers are registered with this ring. */
+    public boolean buffersRegistered() {
+        return buffersRegistered;
+    }
+
+    /** Registers files for IOSQE_FIXED_FILE; file i gets index i. -1 leaves slot i empty. */
     public void registerFiles(int... fds) throws RingSetupException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment array = arena.allocateFrom(ValueLayout.JAVA_INT, fds);
             int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_FILES(), array.address(), fds.length);
             if (r < 0) {
                 throw new RingSetupException("IORING_REGISTER_FILES of " + fds.length + " files", r);
+            }
+            fileTableSize = fds.length;
+        }
+    }
+
+    /** Size of the registered file table (0 when none is registered). */
+    public int fileTableSize() {
+        return fileTableSize;
+    }
+
+    /**
+     * Puts {@code fd} in slot {@code index} of the registered file table (IORING_REGISTER_FILES_UPDATE);
+     * -1 empties the slot. The ring holds its own reference to the open file until then.
+     */
+    public void updateFile(int index, int newFd) throws RingSetupException {
+        if (index < 0 || index >= fileTableSize) {
+            throw new IllegalArgumentException("registered file index " + index + " out of range [0, "
+                    + fileTableSize + ")");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocateFrom(ValueLayout.JAVA_INT, newFd);
+            MemorySegment update = arena.allocate(io_uring_rsrc_update.layout());
+            io_uring_rsrc_update.offset(update, index);
+            io_uring_rsrc_update.data(update, fds.address());
+            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_FILES_UPDATE(), update.address(), 1);
+            if (r != 1) {
+                throw new RingSetupException("IORING_REGISTER_FILES_UPDATE of slot " + index + " to fd " + newFd,
+                        r < 0 ? r : -Errno.EINVAL);
             }
         }
     }

@@ -58,6 +58,18 @@ final class RingBarriers {
         return (int) INT.getAcquire(ring, offset);
     }
 
+    /**
+     * SQ flags right after we published a new SQ tail, for SQPOLL's NEED_WAKEUP test. Full
+     * fence: the SQ thread sets NEED_WAKEUP, issues smp_mb(), then re-reads the tail before
+     * it sleeps; our tail store and this load must not be reordered either (store-load), or
+     * both sides could miss each other and the SQEs would sit unsubmitted (liburing's
+     * sq_ring_needs_enter does the same with io_uring_smp_mb()).
+     */
+    static int lvSqFlagsAfterTailStore(MemorySegment ring, long offset) {
+        VarHandle.fullFence();
+        return (int) INT.getAcquire(ring, offset);
+    }
+
     /** A plain read for counters only we or only the kernel write, read for reporting. */
     static int lpInt(MemorySegment ring, long offset) {
         return ring.get(ValueLayout.JAVA_INT, offset);

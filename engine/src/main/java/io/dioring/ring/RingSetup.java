@@ -17,8 +17,10 @@ import java.util.List;
  * @param flags the IORING_SETUP_* flags the kernel accepted
  * @param dropped the flags asked for but refused
  * @param features IORING_FEAT_* bits
+ * @param refusals what the kernel answered when each dropped flag was given up, e.g.
+ *        {@code "SQPOLL: EPERM (Operation not permitted)"}; empty when nothing was dropped
  */
-public record RingSetup(int fd, int flags, int dropped, int features) {
+public record RingSetup(int fd, int flags, int dropped, int features, String refusals) {
     static final int SINGLE_ISSUER = io_uring_h.IORING_SETUP_SINGLE_ISSUER();
     static final int DEFER_TASKRUN = io_uring_h.IORING_SETUP_DEFER_TASKRUN();
     static final int COOP_TASKRUN = io_uring_h.IORING_SETUP_COOP_TASKRUN();
@@ -27,8 +29,13 @@ public record RingSetup(int fd, int flags, int dropped, int features) {
     static final int CQSIZE = io_uring_h.IORING_SETUP_CQSIZE();
     static final int SUBMIT_ALL = io_uring_h.IORING_SETUP_SUBMIT_ALL();
 
-    /** Flags in the order they are given up on EINVAL: newest, least essential first. */
-    private static final int[] DROP_ORDER = {DEFER_TASKRUN, SINGLE_ISSUER, COOP_TASKRUN, SUBMIT_ALL};
+    /**
+     * Flags in the order they are given up on EINVAL: newest, least essential first; the
+     * polling modes last, since the caller asked for them explicitly. SQPOLL is also given
+     * up at once on EPERM (before 5.11 it needed CAP_SYS_ADMIN), the only flag that can
+     * cause it.
+     */
+    private static final int[] DROP_ORDER = {DEFER_TASKRUN, SINGLE_ISSUER, COOP_TASKRUN, SUBMIT_ALL, SQPOLL, IOPOLL};
 
     static RingSetup setUp(int entries, RingOptions options, MemorySegment params) throws RingSetupException {
         int wanted = CQSIZE | SUBMIT_ALL;
@@ -49,6 +56,7 @@ public record RingSetup(int fd, int flags, int dropped, int features) {
         }
         int flags = wanted;
         int dropIndex = 0;
+        StringBuilder refusals = new StringBuilder();
         while (true) {
             params.fill((byte) 0);
             io_uring_params.flags(params, flags);
@@ -60,19 +68,46 @@ public record RingSetup(int fd, int flags, int dropped, int features) {
             }
             int fd = Syscalls.ioUringSetup(entries, params);
             if (fd >= 0) {
-                return new RingSetup(fd, flags, wanted & ~flags, io_uring_params.features(params));
+                return new RingSetup(fd, flags, wanted & ~flags, io_uring_params.features(params),
+                        refusals.toString());
             }
-            if (fd == -Errno.EINVAL && dropIndex < DROP_ORDER.length) {
-                int drop = DROP_ORDER[dropIndex++];
-                if (drop == SINGLE_ISSUER) {
-                    flags &= ~DEFER_TASKRUN; // DEFER_TASKRUN requires SINGLE_ISSUER
+            int drop = 0;
+            if (fd == -Errno.EPERM && (flags & SQPOLL) != 0) {
+                drop = SQPOLL;
+            } else if (fd == -Errno.EINVAL) {
+                while (dropIndex < DROP_ORDER.length && (flags & DROP_ORDER[dropIndex]) == 0) {
+                    dropIndex++;
                 }
-                flags &= ~drop;
-                continue;
+                drop = dropIndex < DROP_ORDER.length ? DROP_ORDER[dropIndex++] : 0;
             }
-            throw new RingSetupException("io_uring_setup(" + entries + " entries, flags "
-                    + flagNames(flags) + ")", fd);
+            if (drop == 0) {
+                throw new RingSetupException("io_uring_setup(" + entries + " entries, flags "
+                        + flagNames(flags) + ")", fd);
+            }
+            if (drop == SINGLE_ISSUER && (flags & DEFER_TASKRUN) != 0) {
+                drop |= DEFER_TASKRUN; // DEFER_TASKRUN requires SINGLE_ISSUER
+            }
+            if (refusals.length() > 0) {
+                refusals.append("; ");
+            }
+            refusals.append(flagNames(drop)).append(": ").append(Errno.describe(fd));
+            flags &= ~drop;
         }
+    }
+
+    /** Whether {@code flag} (an IORING_SETUP_* bit) was asked for and refused. */
+    public boolean wasDropped(int flag) {
+        return (dropped & flag) != 0;
+    }
+
+    /** The IORING_SETUP_SQPOLL bit, for {@link #wasDropped}. */
+    public static int sqpollFlag() {
+        return SQPOLL;
+    }
+
+    /** The IORING_SETUP_IOPOLL bit, for {@link #wasDropped}. */
+    public static int iopollFlag() {
+        return IOPOLL;
     }
 
     public boolean singleIssuer() {
