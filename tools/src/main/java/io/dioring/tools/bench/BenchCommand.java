@@ -71,6 +71,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-direct", description = "Go through the page cache (no O_DIRECT).")
     private boolean noDirect;
 
+    @Option(names = "--no-fixed-buffers",
+            description = "Do not register the jobs' buffers with their rings (plain READ/WRITE instead of "
+                    + "READ_FIXED/WRITE_FIXED).")
+    private boolean noFixedBuffers;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", hidden = true,
             description = "Seed of the offset generator.")
     private long seed;
@@ -158,7 +163,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + "seconds (at most a year)");
         }
         return new BenchParameters(workload, (int) bsBytes, sizeBytes, qd, jobs,
-                (long) (runtimeSeconds * 1e9));
+                (long) (runtimeSeconds * 1e9), !noFixedBuffers);
     }
 
     private static long parseSize(String option, String text) {
@@ -186,8 +191,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchJob> list = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < p.jobs(); i++) {
-            BenchJob job = new BenchJob(engine, f, p.workload(), p.bs(), p.qd(), blocks, p.runtimeNanos(), i,
-                    p.jobs(), seed, ready, go);
+            BenchJob job = new BenchJob(engine, f, p.workload(), p.bs(), p.qd(), blocks, p.runtimeNanos(),
+                    p.fixedBuffers(), i, p.jobs(), seed, ready, go);
             list.add(job);
             threads.add(Thread.ofPlatform().name("dioring-bench-" + i).start(job));
         }

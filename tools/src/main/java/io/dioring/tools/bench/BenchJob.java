@@ -4,6 +4,8 @@ import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
+import io.dioring.ring.RingSetupException;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -19,6 +21,10 @@ import org.HdrHistogram.Histogram;
  * <p>Nothing is allocated per I/O: the slots (buffer + start time) exist once per job,
  * offsets come from a {@link SplittableRandom} (primitive results), latencies go into a
  * pre-sized {@link Histogram}, and the engine's callback path recycles its requests.
+ *
+ * <p>With {@code fixedBuffers} the job registers its {@code qd} buffers with its ring, so
+ * every I/O goes out as READ_FIXED/WRITE_FIXED (sequential I/O that the engine coalesces
+ * into READV/WRITEV stays vectored).
  */
 final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     /** Highest latency the histogram tracks; longer ones are clamped (and would say enough). */
@@ -41,6 +47,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     private final int qd;
     private final long blocks;
     private final long runtimeNanos;
+    private final boolean fixedBuffers;
     private final CountDownLatch ready;
     private final CountDownLatch go;
     private final SplittableRandom random;
@@ -52,12 +59,13 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     private long ios;
     private long bytes;
     private long enterCalls;
+    private long fixedIssued;
     private long cpuNanos = -1;
     private long elapsedNanos;
     private Throwable failure;
 
     BenchJob(IoEngine engine, DirectFile file, Workload workload, int bs, int qd, long blocks, long runtimeNanos,
-            int index, int jobs, long seed, CountDownLatch ready, CountDownLatch go) {
+            boolean fixedBuffers, int index, int jobs, long seed, CountDownLatch ready, CountDownLatch go) {
         this.engine = engine;
         this.file = file;
         this.workload = workload;
@@ -65,6 +73,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
         this.qd = qd;
         this.blocks = blocks;
         this.runtimeNanos = runtimeNanos;
+        this.fixedBuffers = fixedBuffers;
         this.ready = ready;
         this.go = go;
         this.random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (index + 1));
@@ -80,12 +89,22 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
         try (OwnedRing owned = engine.ownedRing(qd)) {
             ring = owned;
             Slot[] slots = new Slot[qd];
+            MemorySegment[] buffers = new MemorySegment[qd];
             for (int i = 0; i < qd; i++) {
                 MemorySegment buffer = engine.buffers().allocateFor(file, bs);
                 if (workload.writes()) {
                     fillRandom(buffer, random);
                 }
+                buffers[i] = buffer;
                 slots[i] = new Slot(buffer);
+            }
+            if (fixedBuffers) {
+                try {
+                    owned.registerBuffers(buffers);
+                } catch (RingSetupException e) {
+                    throw new IOException(e.getMessage() + " (run with --no-fixed-buffers to bench without "
+                            + "registered buffers)", e);
+                }
             }
             ready.countDown();
             released = true;
@@ -106,6 +125,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
             owned.drain();
             elapsedNanos = System.nanoTime() - start;
             enterCalls = owned.ring().enterCalls() - enterStart;
+            fixedIssued = owned.fixedIssued();
             if (cpuTimed) {
                 cpuNanos = mx.getCurrentThreadCpuTime() - cpuStart;
             }
@@ -182,6 +202,11 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
 
     long bytes() {
         return bytes;
+    }
+
+    /** SQEs this job issued as READ_FIXED/WRITE_FIXED. */
+    long fixedIssued() {
+        return fixedIssued;
     }
 
     long enterCalls() {

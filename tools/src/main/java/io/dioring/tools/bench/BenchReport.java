@@ -13,6 +13,7 @@ final class BenchReport {
     private long ios;
     private long bytes;
     private long enterCalls;
+    private long fixedIssued;
     private long elapsedNanos;
     private long jobCpuNanos;
     private final long processCpuNanos;
@@ -33,6 +34,7 @@ final class BenchReport {
             r.ios += j.ios();
             r.bytes += j.bytes();
             r.enterCalls += j.enterCalls();
+            r.fixedIssued += j.fixedIssued();
             r.elapsedNanos = Math.max(r.elapsedNanos, j.elapsedNanos());
             if (j.cpuNanos() < 0 || r.jobCpuNanos < 0) {
                 r.jobCpuNanos = -1;
@@ -87,6 +89,9 @@ final class BenchReport {
                 us(percentile(99)), us(percentile(99.9)), us(latency.getMaxValue())));
         b.append(String.format(Locale.ROOT, "  io_uring : %.2f I/Os per io_uring_enter (%d enters)%n", iosPerEnter(),
                 enterCalls));
+        b.append(p.fixedBuffers()
+                ? String.format(Locale.ROOT, "  buffers  : registered, %d READ_FIXED/WRITE_FIXED SQEs%n", fixedIssued)
+                : String.format(Locale.ROOT, "  buffers  : not registered (--no-fixed-buffers)%n"));
         b.append("  cpu      : ");
         if (jobCpuNanos >= 0) {
             b.append(String.format(Locale.ROOT, "job threads %.2f s (%.1f%% of one core)", jobCpuNanos / 1e9,

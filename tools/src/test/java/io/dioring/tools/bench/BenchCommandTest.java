@@ -73,6 +73,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void registersBuffersUnlessToldNotTo() {
+        assumeIoUring();
+        String file = dir.resolve("fixed.dat").toString();
+        Run fixed = bench("--file", file, "--size", "4m", "--rw", "randread", "--bs", "4k", "--qd", "4",
+                "--runtime", "0.3");
+        assertEquals(0, fixed.status(), () -> "stderr: " + fixed.err());
+        Matcher m = Pattern.compile("buffers  : registered, (\\d+) READ_FIXED/WRITE_FIXED SQEs").matcher(fixed.out());
+        assertTrue(m.find(), fixed.out());
+        assertTrue(Long.parseLong(m.group(1)) > 0, "random 4 KiB reads from registered buffers go out fixed: "
+                + fixed.out());
+        Run plain = bench("--file", file, "--size", "4m", "--rw", "randread", "--bs", "4k", "--qd", "4",
+                "--runtime", "0.3", "--no-fixed-buffers");
+        assertEquals(0, plain.status(), () -> "stderr: " + plain.err());
+        assertTrue(plain.out().contains("buffers  : not registered (--no-fixed-buffers)"), plain.out());
+    }
+
+    @Test
     void humanReportNamesEveryFigure() {
         assumeIoUring();
         Run r = bench("--file", dir.resolve("h.dat").toString(), "--size", "4m", "--rw", "randread", "--bs", "4k",
