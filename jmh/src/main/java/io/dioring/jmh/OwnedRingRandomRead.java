@@ -30,6 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code qd} reads in flight, completion handlers run inline and resubmit their slot.
  * Nothing is allocated per read (see {@code -prof gc}: gc.alloc.rate.norm per op).
  * The pipeline stays full across invocations; each invocation counts {@link #OPS} reads.
+ * With {@code fixedBuffers} the slots' buffers are registered with the ring, so each read
+ * goes out as READ_FIXED.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +45,9 @@ public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRea
 
     @Param({"1", "32", "128"})
     public int qd;
+
+    @Param({"true", "false"})
+    public boolean fixedBuffers;
 
     static final class Slot {
         MemorySegment buffer;
@@ -62,9 +67,16 @@ public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRea
         engine = IoEngine.create();
         file = engine.open(BenchFiles.dataFile(), StandardOpenOption.READ);
         ring = engine.ownedRing(qd);
+        Slot[] slots = new Slot[qd];
+        MemorySegment[] buffers = new MemorySegment[qd];
         for (int i = 0; i < qd; i++) {
-            Slot s = new Slot();
-            s.buffer = engine.buffers().allocateFor(file, BenchFiles.BLOCK_4K);
+            slots[i] = new Slot();
+            slots[i].buffer = buffers[i] = engine.buffers().allocateFor(file, BenchFiles.BLOCK_4K);
+        }
+        if (fixedBuffers) {
+            ring.registerBuffers(buffers);
+        }
+        for (Slot s : slots) {
             issue(s);
         }
     }
@@ -102,6 +114,9 @@ public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRea
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (fixedBuffers && ring.fixedIssued() == 0) {
+            throw new IllegalStateException("fixedBuffers = true but no read went out as READ_FIXED");
+        }
         stopping = true;
         ring.close();
         file.close();
