@@ -10,6 +10,7 @@ import io.dioring.reap.RingThread;
 import io.dioring.request.Completion;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
+import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -56,7 +57,8 @@ public final class DirectFile implements AutoCloseable {
     private boolean closeDeferred;
     private int pending;
     private long extendingWrites;
-    private long asyncWrites;
+    /** Writes submitted; those not extending went the asynchronous way. */
+    private long writes;
 
     private final boolean ownsDescriptor;
 
@@ -122,7 +124,7 @@ public final class DirectFile implements AutoCloseable {
     /** Writes that went through the asynchronous path. */
     public long asyncWrites() {
         synchronized (closeMonitor) {
-            return asyncWrites;
+            return writes - extendingWrites;
         }
     }
 
@@ -287,12 +289,18 @@ public final class DirectFile implements AutoCloseable {
     /** Checks, builds and dispatches a single-buffer request (used by OwnedRing too). */
     <A> void submit(int op, long offset, MemorySegment segment, A attachment, CompletionHandler<? super A> handler,
             CompletableFuture<Long> future, RequestSink sink, boolean inline) {
+        submit(op, offset, segment, attachment, handler, future, sink, inline, engine.pool());
+    }
+
+    /** As above, with requests from {@code pool} (an owner-driven ring's own, lock-free). */
+    <A> void submit(int op, long offset, MemorySegment segment, A attachment, CompletionHandler<? super A> handler,
+            CompletableFuture<Long> future, RequestSink sink, boolean inline, RequestPool pool) {
         checkOpen();
         checkSegment(op, offset, segment, 0);
         checkRange(op, offset, segment.byteSize());
         // Buffer index -1: the ring that issues it looks the segment up among its own
         // registered buffers (registrations are per ring; see OwnedRing.registerBuffers).
-        IoRequest r = engine.pool().take().set(op, state, offset, segment, -1);
+        IoRequest r = pool.take().set(op, state, offset, segment, -1);
         @SuppressWarnings("unchecked")
         CompletionHandler<Object> h = (CompletionHandler<Object>) handler;
         r.handler = h;
@@ -340,19 +348,17 @@ public final class DirectFile implements AutoCloseable {
         r.sink = sink;
         synchronized (closeMonitor) {
             if (closed) {
-                engine.pool().give(r);
+                r.pool.give(r);
                 throw new IllegalStateException("file closed: " + state.path());
             }
             pending++;
+            if (r.op == IoRequest.WRITE) {
+                writes++;
+            }
         }
         if (r.op == IoRequest.WRITE && r.end() > state.size().get() && isExtending(r)) {
             extend(r, sink);
             return;
-        }
-        if (r.op == IoRequest.WRITE) {
-            synchronized (closeMonitor) {
-                asyncWrites++;
-            }
         }
         issue(r, sink);
     }
@@ -400,7 +406,7 @@ public final class DirectFile implements AutoCloseable {
     private void extend(IoRequest r, RequestSink sink) {
         if (RingThread.current() != null) {
             requestFinished();
-            engine.pool().give(r);
+            r.pool.give(r);
             throw new IllegalStateException("write at " + r.offset + " of " + r.length + " bytes extends "
                     + state.path() + " (size " + state.size().get() + "): extending writes wait for their "
                     + "completion and cannot be issued from an inline completion callback; use DEFERRED "

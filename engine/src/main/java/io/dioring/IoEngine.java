@@ -62,7 +62,7 @@ public final class IoEngine implements AutoCloseable {
                     + "the engine's ring threads sleep on (the kernel refuses it with EOPNOTSUPP)");
         }
         this.config = config;
-        this.pool = new RequestPool(Math.max(1024, config.queueDepth() * config.rings() * 4));
+        this.pool = RequestPool.shared(Math.max(1024, config.queueDepth() * config.rings() * 4));
         Executor user = config.completionExecutor();
         Executor deferred = user != null ? user : r -> lazyExecutor.get().execute(r);
         this.completionExecutor = config.completionMode() == CompletionMode.INLINE ? null : deferred;

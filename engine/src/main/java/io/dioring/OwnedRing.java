@@ -2,6 +2,7 @@ package io.dioring;
 
 import io.dioring.reap.RingLoop;
 import io.dioring.request.IoRequest;
+import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingOptions;
@@ -43,6 +44,8 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     private final Ring ring;
     private final RingLoop loop;
     private final Thread owner;
+    /** Requests are taken, completed and recycled on the owner thread: no locks. */
+    private final RequestPool pool;
     /** Slots in the ring's registered file table (made on the first {@link #registerFile}). */
     public static final int FILE_TABLE_SIZE = 64;
 
@@ -53,6 +56,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     OwnedRing(IoEngine engine, int entries, RingOptions options) throws RingSetupException {
         this.engine = engine;
         this.owner = Thread.currentThread();
+        this.pool = RequestPool.confined(4 * entries);
         // SINGLE_ISSUER binds the ring to an OS thread; a virtual thread may move between them.
         RingOptions effective = owner.isVirtual() ? options.withoutSingleIssuer() : options;
         this.ring = Ring.create(entries, effective);
@@ -69,14 +73,14 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     public <A> void read(DirectFile file, long offset, MemorySegment dst, A attachment,
             CompletionHandler<? super A> handler) {
         checkOwner();
-        file.submit(IoRequest.READ, offset, dst, attachment, handler, null, this, true);
+        file.submit(IoRequest.READ, offset, dst, attachment, handler, null, this, true, pool);
     }
 
     /** Queues a write of {@code src} at {@code offset}; see {@link DirectFile#write}. */
     public <A> void write(DirectFile file, long offset, MemorySegment src, A attachment,
             CompletionHandler<? super A> handler) {
         checkOwner();
-        file.submit(IoRequest.WRITE, offset, src, attachment, handler, null, this, true);
+        file.submit(IoRequest.WRITE, offset, src, attachment, handler, null, this, true, pool);
     }
 
     /** Submits what is queued and runs the handlers of whatever has completed; never blocks. */

@@ -1,21 +1,40 @@
 package io.dioring.request;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * Recycles requests so the callback path allocates nothing in steady state. Bounded:
  * beyond {@code capacity} idle requests, extras are left to the garbage collector.
+ *
+ * <p>Two kinds: a shared pool (any thread takes and gives back) for the engine's ring
+ * threads, and a thread-confined one, without locks, for an owner-driven ring whose
+ * requests are taken, completed and given back on its owner thread.
  */
 public final class RequestPool {
-    private final ArrayBlockingQueue<IoRequest> idle;
+    private final ArrayBlockingQueue<IoRequest> shared;
+    private final ArrayDeque<IoRequest> confined;
+    private final int capacity;
 
-    public RequestPool(int capacity) {
-        this.idle = new ArrayBlockingQueue<>(capacity);
+    private RequestPool(int capacity, boolean threadSafe) {
+        this.capacity = capacity;
+        this.shared = threadSafe ? new ArrayBlockingQueue<>(capacity) : null;
+        this.confined = threadSafe ? null : new ArrayDeque<>(capacity);
+    }
+
+    /** A pool any thread may use. */
+    public static RequestPool shared(int capacity) {
+        return new RequestPool(capacity, true);
+    }
+
+    /** A pool for one thread only: no locks. */
+    public static RequestPool confined(int capacity) {
+        return new RequestPool(capacity, false);
     }
 
     /** A clean request, reused when one is idle. */
     public IoRequest take() {
-        IoRequest r = idle.poll();
+        IoRequest r = shared != null ? shared.poll() : confined.pollLast();
         if (r == null) {
             r = new IoRequest();
         }
@@ -26,6 +45,10 @@ public final class RequestPool {
     /** Gives a delivered request back. */
     public void give(IoRequest r) {
         r.reset();
-        idle.offer(r);
+        if (shared != null) {
+            shared.offer(r);
+        } else if (confined.size() < capacity) {
+            confined.addLast(r);
+        }
     }
 }
