@@ -98,7 +98,8 @@ public final class InfoCommand implements Callable<Integer> {
             RingSetup setup = ring.setup();
             out.printf(LABEL, "setup flags:", "requested " + RingSetup.flagNames(setup.flags() | setup.dropped()));
             out.printf(LABEL, "", "taken     " + RingSetup.flagNames(setup.flags()));
-            out.printf(LABEL, "", "dropped   " + RingSetup.flagNames(setup.dropped()));
+            out.printf(LABEL, "", "dropped   " + RingSetup.flagNames(setup.dropped())
+                    + (setup.refusals().isEmpty() ? "" : " (" + setup.refusals() + ")"));
             out.printf(LABEL, "ring:", "sq " + ring.sqEntries() + " entries, cq " + ring.cqEntries() + " entries");
             out.printf(LABEL, "features:", Integer.bitCount(setup.features()) + " (IORING_FEAT_*)");
             printWrapped(out, List.of(RingSetup.featureNames(setup.features()).split("\\|")));
