@@ -286,6 +286,11 @@ public final class RingBackend implements DdBackend, AutoCloseable {
         /** End of the last write that succeeded with every earlier one. */
         private long writtenEnd;
         private boolean failed;
+        /**
+         * Sizing ahead failed for a reason other than EOPNOTSUPP (no room for the step, a
+         * quota, the file size limit): the writes extend the file themselves from then on.
+         */
+        private boolean growFailed;
 
         RingOutput(PosixBackend.FdFile fd, Path name, boolean regular) {
             this.fd = fd;
@@ -352,7 +357,7 @@ public final class RingBackend implements DdBackend, AutoCloseable {
                 writtenEnd = sizeBefore;
             }
             long current = Math.max(sizedTo, file.size());
-            if (end <= current) {
+            if (end <= current || growFailed) {
                 return;
             }
             long target = Math.max(end, current + Math.max(GROW_STEP, current / 4));
@@ -362,7 +367,14 @@ public final class RingBackend implements DdBackend, AutoCloseable {
                 file.preallocate(current, target - current, false);
             } catch (DirectIoException e) {
                 if (e.errno() != Errno.EOPNOTSUPP) {
-                    throw e;
+                    // The step may not fit where the data still would (ENOSPC near a full
+                    // disk, EDQUOT, EFBIG), and a failed fallocate can leave part of the step
+                    // allocated with the size grown over it. Give that back and let this and
+                    // later writes extend the file themselves: they meet the error where dd's
+                    // would, after every byte that fits.
+                    file.truncate(current);
+                    growFailed = true;
+                    return;
                 }
                 file.truncate(target); // no fallocate on this filesystem: a sparse tail
             }
@@ -398,7 +410,9 @@ public final class RingBackend implements DdBackend, AutoCloseable {
                     first = first == null ? e : first;
                 }
             }
-            if (sizedTo >= 0) {
+            // After a failed write the file may hold more than the writes that succeeded in
+            // order (a short extending write, writes after the failure): trim that too.
+            if (sizedTo >= 0 || failed && regular && sizeBefore >= 0) {
                 long keep = Math.max(sizeBefore, writtenEnd);
                 sizedTo = -1;
                 fd.truncate(keep);
