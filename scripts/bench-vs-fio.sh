@@ -37,14 +37,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# fio's JSON -> "iops<TAB>clat_p50_ns" (reads and writes summed; p50 of the busier direction)
+# fio's JSON -> "iops<TAB>lat_p50_ns" (reads and writes summed; p50 of the busier direction).
+# The total latency (submission + completion, --lat_percentiles=1), which is what dioring
+# bench measures from just before each submit; fio's default clat leaves out submission.
 fio_figures() {
     python3 -c '
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 iops = job["read"]["iops"] + job["write"]["iops"]
 side = job["read"] if job["read"]["iops"] >= job["write"]["iops"] else job["write"]
-p50 = side["clat_ns"].get("percentile", {}).get("50.000000", 0)
+p50 = side["lat_ns"].get("percentile", {}).get("50.000000", 0)
 print("%.1f\t%d" % (iops, p50))' "$1"
 }
 
@@ -59,7 +61,7 @@ print("%.1f\t%d" % (d["iops"], d["latency_ns"]["p50"]))' "$1"
 run_fio() { # case file size rw bs qd
     local out="$work/fio.json"
     "$fio" --name="$1" --filename="$2" --size="$3" --rw="$4" --bs="$5" --iodepth="$6" \
-        --ioengine=io_uring --direct=1 --time_based --runtime="$runtime" --numjobs=1 \
+        --ioengine=io_uring --direct=1 --time_based --runtime="$runtime" --numjobs=1 --lat_percentiles=1 \
         --output-format=json >"$out" 2>"$work/fio.err" || { cat "$work/fio.err" >&2; die "fio failed on case $1"; }
     fio_figures "$out"
 }
