@@ -1,6 +1,7 @@
 package io.dioring;
 
 import io.dioring.reap.RingLoop;
+import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
@@ -51,7 +52,8 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
 
     /** Requests released from another thread (ordering holds), picked up on the next poll. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
-    private boolean closed;
+    /** Read by other threads releasing held requests. */
+    private volatile boolean closed;
 
     OwnedRing(IoEngine engine, int entries, RingOptions options) throws RingSetupException {
         this.engine = engine;
@@ -235,13 +237,23 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Takes a request (on the owner thread, straight into the loop; otherwise via a queue). */
     @Override
     public void accept(IoRequest r) {
+        if (closed) {
+            throw new IllegalStateException("owned ring closed");
+        }
         if (Thread.currentThread() == owner) {
-            if (closed) {
-                throw new IllegalStateException("owned ring closed");
-            }
             loop.add(r);
         } else {
             released.add(r);
+            if (closed) {
+                failReleased(); // raced with close(): nobody will poll the queue again
+            }
+        }
+    }
+
+    private void failReleased() {
+        IoRequest r;
+        while ((r = released.poll()) != null) {
+            Completion.cancel(r, "its owned ring closed while it waited behind a write");
         }
     }
 
@@ -285,6 +297,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         checkOwner();
         drain();
         closed = true;
+        failReleased();
         ring.close();
         engine.forget(this);
     }

@@ -50,6 +50,21 @@ public final class Completion {
         }
     }
 
+    /**
+     * Fails a request that can no longer be issued (its ring closed) with a
+     * CancellationException, runs its completion listener, and delivers it here.
+     */
+    public static void cancel(IoRequest r, String why) {
+        r.failure = new java.util.concurrent.CancellationException(r.opName() + " " + r.file.path() + " at offset "
+                + r.offset + " cancelled: " + why);
+        r.result = -io.dioring.ffi.Errno.ECANCELED;
+        r.completed = true;
+        if (r.listener != null) {
+            r.listener.onComplete(r);
+        }
+        deliver(r);
+    }
+
     /** Blocks until a request with {@link IoRequest#waiter} set to this thread is delivered. */
     public static void await(IoRequest r) {
         boolean interrupted = false;
