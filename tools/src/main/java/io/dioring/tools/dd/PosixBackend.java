@@ -331,10 +331,7 @@ public final class PosixBackend implements DdBackend {
 
         @Override
         public void truncate(long size) throws DdIoException {
-            int r;
-            do {
-                r = Libc.ftruncate(fd, size);
-            } while (r == -EINTR);
+            int r = retry(() -> Libc.ftruncate(fd, size));
             if (r < 0) {
                 throw error(r);
             }
@@ -351,10 +348,7 @@ public final class PosixBackend implements DdBackend {
 
         @Override
         public void fsync() throws DdIoException {
-            int r;
-            do {
-                r = Libc.fsync(fd);
-            } while (r == -EINTR);
+            int r = retry(() -> Libc.fsync(fd));
             if (r < 0) {
                 throw error(r);
             }
@@ -362,10 +356,7 @@ public final class PosixBackend implements DdBackend {
 
         @Override
         public void fdatasync() throws DdIoException {
-            int r;
-            do {
-                r = Libc.fdatasync(fd);
-            } while (r == -EINTR);
+            int r = retry(() -> Libc.fdatasync(fd));
             if (r < 0) {
                 throw error(r);
             }
