@@ -211,27 +211,25 @@ public final class PosixBackend implements DdBackend {
         @Override public int seekErrno() { return seekErrno; }
         @Override public int maxInFlight() { return 1; }
 
-        private int mode() throws DdIoException {
+        /** One field of fstat(2) on the descriptor. */
+        private long fstat(java.util.function.ToLongFunction<MemorySegment> field) throws DdIoException {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment st = arena.allocate(stat.layout());
                 int r = Libc.fstat(fd, st);
                 if (r < 0) {
                     throw error(r);
                 }
-                return stat.st_mode(st);
+                return field.applyAsLong(st);
             }
+        }
+
+        private int mode() throws DdIoException {
+            return (int) fstat(stat::st_mode);
         }
 
         @Override
         public long size() throws DdIoException {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment st = arena.allocate(stat.layout());
-                int r = Libc.fstat(fd, st);
-                if (r < 0) {
-                    throw error(r);
-                }
-                return stat.st_size(st);
-            }
+            return fstat(stat::st_size);
         }
 
         @Override

@@ -9,10 +9,9 @@ import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
+import io.dioring.file.FileProbe;
 import io.dioring.ffi.linux.libc_h;
-import io.dioring.ffi.linux.stat;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -104,10 +103,7 @@ public final class RingBackend implements DdBackend, AutoCloseable {
     }
 
     private static int mode(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(stat.layout());
-            return Libc.fstat(fd, st) == 0 ? stat.st_mode(st) & libc_h.S_IFMT() : 0;
-        }
+        return FileProbe.mode(fd) & libc_h.S_IFMT();
     }
 
     private static boolean isRegular(int fd) {
