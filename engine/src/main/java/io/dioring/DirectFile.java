@@ -364,15 +364,10 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private void issue(IoRequest r, RequestSink sink) {
-        chainListener(r);
+        r.listener = pendingListener; // on completion: release ordering holds, count it out
         if (state.inFlightWrites().admit(r)) {
             sink.accept(r);
         }
-    }
-
-    /** On completion: release ordering holds, then count the request out. */
-    private void chainListener(IoRequest r) {
-        r.listener = pendingListener;
     }
 
     private void requestFinished() {
