@@ -50,6 +50,12 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Slots in the ring's registered file table (made on the first {@link #registerFile}). */
     public static final int FILE_TABLE_SIZE = 64;
 
+    /**
+     * Submit each request a completion handler queues right away (see {@link #submitBatch(int)}):
+     * the device's queue stays full, as fio keeps it by default.
+     */
+    public static final int DEFAULT_SUBMIT_BATCH = 1;
+
     /** Requests released from another thread (ordering holds), picked up on the next poll. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     /** Read by other threads releasing held requests. */
@@ -64,6 +70,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         this.ring = Ring.create(entries, effective);
         ring.registerRingFd();
         this.loop = new RingLoop(ring, ring.cqEntries(), null, null);
+        loop.submitBatch(DEFAULT_SUBMIT_BATCH);
     }
 
     /** The underlying ring (set-up flags, counters). */
@@ -119,6 +126,27 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         while (loop.busy() || !released.isEmpty()) {
             await(1);
         }
+    }
+
+    /**
+     * How many requests queued by completion handlers, while {@link #poll()} or
+     * {@link #await(int)} runs them, are gathered before they are submitted without waiting
+     * for the rest of the handlers (fio's {@code iodepth_batch_submit}). 1, the default,
+     * submits each at once, which keeps the device's queue full: holding them until every
+     * ready completion was handled cost 15-20% IOPS at QD32 on a virtio disk. Larger values
+     * trade that for fewer io_uring_enter calls when the CPU, not the device, is the limit; 0
+     * submits only after all ready completions were handled.
+     *
+     * @throws IllegalArgumentException for a negative {@code n}
+     */
+    public void submitBatch(int n) {
+        checkOwner();
+        loop.submitBatch(n);
+    }
+
+    /** The current {@link #submitBatch(int)} setting. */
+    public int submitBatch() {
+        return loop.submitBatch();
     }
 
     /** Slices in flight. */

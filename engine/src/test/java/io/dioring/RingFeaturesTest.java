@@ -19,6 +19,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -147,6 +150,79 @@ class RingFeaturesTest {
         MemorySegment expected = Arena.ofAuto().allocate(16384);
         fill(expected, 11);
         assertArrayEquals(expected.toArray(ValueLayout.JAVA_BYTE), written, "the fixed write reached the disk");
+    }
+
+    /**
+     * Eight reads complete together; each handler queues a follow-up read. Inside every
+     * handler we look at how many SQEs the ring has submitted: with submitBatch 1 every
+     * earlier handler's follow-up is out already; with 4 they go out four at a time; with 0
+     * none goes out until all eight handlers ran. Every read still returns the file's bytes.
+     */
+    @Test
+    void submitBatchDecidesWhenHandlersRequestsGoOut() throws Exception {
+        assertEquals(OwnedRing.DEFAULT_SUBMIT_BATCH, 1);
+        assertEquals(List.of(8, 8, 8, 8, 8, 8, 8, 8), sqesOutBesidesFollowUps(1),
+                "with 1, each follow-up is submitted before the next handler runs");
+        assertEquals(List.of(8, 7, 6, 5, 8, 7, 6, 5), sqesOutBesidesFollowUps(4),
+                "with 4, the follow-ups go out four at a time");
+        assertEquals(List.of(8, 7, 6, 5, 4, 3, 2, 1), sqesOutBesidesFollowUps(0),
+                "with 0, the follow-ups wait for the end of the reap");
+        try (OwnedRing ring = engine.ownedRing(16)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ring.submitBatch(-1));
+            assertEquals("submitBatch = -1: must be 0 (submit after each reap) or positive (submit once that many "
+                    + "requests are queued)", e.getMessage());
+        }
+    }
+
+    /** For each of the 8 handlers: SQEs submitted when it ran, minus the follow-ups queued before it. */
+    private List<Integer> sqesOutBesidesFollowUps(int batch) throws Exception {
+        List<Integer> seen = new ArrayList<>();
+        try (DirectFile f = engine.open(path, StandardOpenOption.READ); OwnedRing ring = engine.ownedRing(16)) {
+            ring.submitBatch(batch);
+            assertEquals(batch, ring.submitBatch());
+            long base = ring.ring().sqesSubmitted();
+            int[] queued = {0};
+            int[] bad = {0};
+            CompletionHandler<MemorySegment> followUp = new CompletionHandler<>() {
+                @Override
+                public void completed(long result, MemorySegment b) {
+                    if (result != 4096) {
+                        bad[0]++;
+                    }
+                }
+
+                @Override
+                public void failed(Throwable t, MemorySegment b) {
+                    bad[0]++;
+                }
+            };
+            CompletionHandler<MemorySegment> first = new CompletionHandler<>() {
+                @Override
+                public void completed(long result, MemorySegment b) {
+                    seen.add((int) (ring.ring().sqesSubmitted() - base - queued[0]));
+                    if (result != 4096 || !Arrays.equals(b.toArray(ValueLayout.JAVA_BYTE),
+                            contentAt(0, 4096))) {
+                        bad[0]++;
+                    }
+                    queued[0]++;
+                    ring.read(f, 8192, b, b, followUp);
+                }
+
+                @Override
+                public void failed(Throwable t, MemorySegment b) {
+                    bad[0]++;
+                }
+            };
+            for (int i = 0; i < 8; i++) {
+                MemorySegment b = engine.buffers().allocateFor(f, 4096);
+                ring.read(f, 0, b, b, first);
+            }
+            ring.poll(); // submits the eight, reaps what is there (with DEFER_TASKRUN: nothing yet)
+            Thread.sleep(200); // all eight complete; the next reap finds them together
+            ring.drain();
+            assertEquals(0, bad[0], "every read returned the file's bytes");
+        }
+        return seen;
     }
 
     @Test
