@@ -76,6 +76,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "READ_FIXED/WRITE_FIXED).")
     private boolean noFixedBuffers;
 
+    @Option(names = "--submit-batch", defaultValue = "1", paramLabel = "N",
+            description = "Requests the completion handlers queue before they are submitted, as fio's "
+                    + "iodepth_batch_submit: 1 submits each at once, 0 once per reap; default ${DEFAULT-VALUE}.")
+    private int submitBatch;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", hidden = true,
             description = "Seed of the offset generator.")
     private long seed;
@@ -162,8 +167,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--runtime " + runtimeSeconds + ": must be a positive number of "
                     + "seconds (at most a year)");
         }
+        if (submitBatch < 0 || submitBatch > qd) {
+            throw new IllegalArgumentException("--submit-batch " + submitBatch + ": must be in [0, --qd " + qd
+                    + "] (0 submits once per reap)");
+        }
         return new BenchParameters(workload, (int) bsBytes, sizeBytes, qd, jobs,
-                (long) (runtimeSeconds * 1e9), !noFixedBuffers);
+                (long) (runtimeSeconds * 1e9), !noFixedBuffers, submitBatch);
     }
 
     private static long parseSize(String option, String text) {
@@ -192,7 +201,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < p.jobs(); i++) {
             BenchJob job = new BenchJob(engine, f, p.workload(), p.bs(), p.qd(), blocks, p.runtimeNanos(),
-                    p.fixedBuffers(), i, p.jobs(), seed, ready, go);
+                    p.fixedBuffers(), p.submitBatch(), i, p.jobs(), seed, ready, go);
             list.add(job);
             threads.add(Thread.ofPlatform().name("dioring-bench-" + i).start(job));
         }

@@ -48,6 +48,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     private final long blocks;
     private final long runtimeNanos;
     private final boolean fixedBuffers;
+    private final int submitBatch;
     private final CountDownLatch ready;
     private final CountDownLatch go;
     private final SplittableRandom random;
@@ -65,7 +66,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     private Throwable failure;
 
     BenchJob(IoEngine engine, DirectFile file, Workload workload, int bs, int qd, long blocks, long runtimeNanos,
-            boolean fixedBuffers, int index, int jobs, long seed, CountDownLatch ready, CountDownLatch go) {
+            boolean fixedBuffers, int submitBatch, int index, int jobs, long seed, CountDownLatch ready, CountDownLatch go) {
         this.engine = engine;
         this.file = file;
         this.workload = workload;
@@ -74,6 +75,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
         this.blocks = blocks;
         this.runtimeNanos = runtimeNanos;
         this.fixedBuffers = fixedBuffers;
+        this.submitBatch = submitBatch;
         this.ready = ready;
         this.go = go;
         this.random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (index + 1));
@@ -88,6 +90,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
         boolean released = false;
         try (OwnedRing owned = engine.ownedRing(qd)) {
             ring = owned;
+            owned.submitBatch(submitBatch);
             Slot[] slots = new Slot[qd];
             MemorySegment[] buffers = new MemorySegment[qd];
             for (int i = 0; i < qd; i++) {
