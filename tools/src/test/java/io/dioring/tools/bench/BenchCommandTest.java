@@ -132,6 +132,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void submitBatchIsCheckedAgainstTheQueueDepth() {
+        Path file = dir.resolve("never.dat");
+        Run r = bench("--file", file.toString(), "--size", "1m", "--bs", "4k", "--qd", "4", "--rw", "randread",
+                "--submit-batch", "5", "--runtime", "1");
+        assertEquals(2, r.status(), r.err());
+        assertEquals("dioring bench: --submit-batch 5: must be in [0, --qd 4] (0 submits once per reap)",
+                r.err().strip());
+        assertFalse(Files.exists(file), "bad input creates no file");
+        assumeIoUring();
+        Run once = bench("--file", file.toString(), "--size", "1m", "--bs", "4k", "--qd", "4", "--rw", "randread",
+                "--submit-batch", "0", "--runtime", "0.2", "--json");
+        assertEquals(0, once.status(), () -> "stderr: " + once.err());
+    }
+
+    @Test
     void parsesSizesLikeFio() {
         assertEquals(4096, Sizes.parse("4k"));
         assertEquals(4096, Sizes.parse("4KiB"));
