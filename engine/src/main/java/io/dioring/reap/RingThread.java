@@ -180,6 +180,9 @@ public final class RingThread implements RequestSink {
                 throw new RingSetupException("eventfd for the ring thread's wake-ups", eventFd);
             }
             loop = new RingLoop(ring, maxInFlight, completionExecutor, this::onReserved);
+            // Inline callbacks queue their next request here, on this thread: out at once, as
+            // an owned ring does (see RingLoop.submitBatch).
+            loop.submitBatch(1);
         } catch (Throwable t) {
             startFailure = t;
             started.countDown();
