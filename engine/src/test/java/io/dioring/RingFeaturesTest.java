@@ -21,8 +21,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,6 +179,109 @@ class RingFeaturesTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ring.submitBatch(-1));
             assertEquals("submitBatch = -1: must be 0 (submit after each reap) or positive (submit once that many "
                     + "requests are queued)", e.getMessage());
+        }
+    }
+
+    /**
+     * The thread-safe API with DEFERRED callbacks: handlers run on executor threads and their
+     * follow-up reads reach the ring thread through its inbox. The ring thread drains the
+     * inbox between the CQEs of one reap and submits at once, so every handler finds each
+     * earlier handler's follow-up issued already. The executor here runs each handler on a
+     * helper thread and returns when it is done; the first handler of the eight also
+     * sleeps, so the other seven complete meanwhile and come back in one reap.
+     */
+    @Test
+    void deferredCallbacksRequestsGoOutBeforeTheReapEnds() throws Exception {
+        ExecutorService helper = Executors.newSingleThreadExecutor();
+        Executor handOff = task -> {
+            try {
+                helper.submit(task).get();
+            } catch (InterruptedException | ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger bad = new AtomicInteger();
+        CountDownLatch followUpsDone = new CountDownLatch(8);
+        CountDownLatch eightQueued = new CountDownLatch(1);
+        try (IoEngine deferred = IoEngine.create(EngineConfig.defaults().withCompletionMode(CompletionMode.DEFERRED)
+                .withCompletionExecutor(handOff));
+                DirectFile f = deferred.open(path, StandardOpenOption.READ)) {
+            long base = deferred.slicesIssued();
+            AtomicInteger queued = new AtomicInteger();
+            CompletionHandler<MemorySegment> followUp = new CompletionHandler<>() {
+                @Override
+                public void completed(long result, MemorySegment b) {
+                    if (result != 4096 || !Arrays.equals(b.toArray(ValueLayout.JAVA_BYTE), contentAt(8192, 4096))) {
+                        bad.incrementAndGet();
+                    }
+                    followUpsDone.countDown();
+                }
+
+                @Override
+                public void failed(Throwable t, MemorySegment b) {
+                    bad.incrementAndGet();
+                    followUpsDone.countDown();
+                }
+            };
+            CompletionHandler<MemorySegment> first = new CompletionHandler<>() {
+                @Override
+                public void completed(long result, MemorySegment b) {
+                    // SQEs written besides the gate read and the follow-ups queued so far.
+                    seen.add((int) (deferred.slicesIssued() - base - 1 - queued.get()));
+                    if (seen.size() == 1) {
+                        sleep(200);
+                    }
+                    queued.incrementAndGet();
+                    f.read(8192, b, b, followUp);
+                }
+
+                @Override
+                public void failed(Throwable t, MemorySegment b) {
+                    bad.incrementAndGet();
+                }
+            };
+            // A gate read whose handler holds the ring thread until the eight are queued, so
+            // they go out together.
+            MemorySegment gate = deferred.buffers().allocateFor(f, 4096);
+            f.read(0, gate, null, new CompletionHandler<Object>() {
+                @Override
+                public void completed(long result, Object a) {
+                    await(eightQueued);
+                }
+
+                @Override
+                public void failed(Throwable t, Object a) {
+                    await(eightQueued);
+                }
+            });
+            for (int i = 0; i < 8; i++) {
+                MemorySegment b = deferred.buffers().allocateFor(f, 4096);
+                f.read(0, b, b, first);
+            }
+            eightQueued.countDown();
+            assertTrue(followUpsDone.await(20, TimeUnit.SECONDS), "the follow-up reads completed");
+        } finally {
+            helper.shutdown();
+        }
+        assertEquals(0, bad.get(), "every read returned the file's bytes");
+        assertEquals(List.of(8, 8, 8, 8, 8, 8, 8, 8), seen,
+                "each handler found the follow-ups of the handlers before it issued");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

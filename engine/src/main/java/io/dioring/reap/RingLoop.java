@@ -103,6 +103,8 @@ public final class RingLoop {
     private int reservedInFlight;
     /** Requests queued by handlers during a reap that get submitted at once; 0 waits for the reap's end. */
     private int submitBatch;
+    /** Run between two CQEs' dispatch to pull in requests queued elsewhere; null for none. */
+    private Runnable refill;
     /** One iovec array of {@link #MAX_IOVECS_PER_SQE} entries per slot; made on the first merge. */
     private MemorySegment iovecs;
 
@@ -279,6 +281,16 @@ public final class RingLoop {
 
     public int submitBatch() {
         return submitBatch;
+    }
+
+    /**
+     * Sets what the loop runs after each CQE of a reap is dispatched, to {@link #add} requests
+     * that arrived meanwhile from other threads (a ring thread's inbox: deferred callbacks
+     * resubmit from executor threads while the reap still runs), so {@link #submitBatch}
+     * sends them out without waiting for the reap to end. Null for none.
+     */
+    public void refill(Runnable refill) {
+        this.refill = refill;
     }
 
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
@@ -519,6 +531,9 @@ public final class RingLoop {
         }
         for (int i = 0; i < n; i++) {
             dispatch(cqUserData[i], cqResult[i]);
+            if (refill != null) {
+                refill.run();
+            }
             if (submitBatch > 0 && waiting.size() + resubmitCount >= submitBatch && prepare() > 0) {
                 ring.submit(false);
             }

@@ -180,9 +180,11 @@ public final class RingThread implements RequestSink {
                 throw new RingSetupException("eventfd for the ring thread's wake-ups", eventFd);
             }
             loop = new RingLoop(ring, maxInFlight, completionExecutor, this::onReserved);
-            // Inline callbacks queue their next request here, on this thread: out at once, as
-            // an owned ring does (see RingLoop.submitBatch).
+            // Requests that callbacks queue while a reap runs go out at once, as on an owned
+            // ring (see RingLoop.submitBatch): inline callbacks add them here, on this thread;
+            // deferred ones put them in the inbox from executor threads, drained between CQEs.
             loop.submitBatch(1);
+            loop.refill(this::drainInbox);
         } catch (Throwable t) {
             startFailure = t;
             started.countDown();
