@@ -66,7 +66,8 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     private Throwable failure;
 
     BenchJob(IoEngine engine, DirectFile file, Workload workload, int bs, int qd, long blocks, long runtimeNanos,
-            boolean fixedBuffers, int submitBatch, int index, int jobs, long seed, CountDownLatch ready, CountDownLatch go) {
+            boolean fixedBuffers, int submitBatch, int index, int jobs, long seed, CountDownLatch ready,
+            CountDownLatch go) {
         this.engine = engine;
         this.file = file;
         this.workload = workload;
