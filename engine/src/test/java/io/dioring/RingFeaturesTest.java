@@ -187,7 +187,8 @@ class RingFeaturesTest {
      * follow-up reads reach the ring thread through its inbox. The ring thread drains the
      * inbox between the CQEs of one reap and submits at once, so every handler finds each
      * earlier handler's follow-up issued already. The executor here runs each handler on a
-     * helper thread and returns when it is done; the first handler of the eight also
+     * helper thread and returns when it is done (so a {@link RingStall} holds the ring thread
+     * while the eight are queued); the first handler of the eight also
      * sleeps, so the other seven complete meanwhile and come back in one reap.
      */
     @Test
@@ -203,7 +204,6 @@ class RingFeaturesTest {
         List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger bad = new AtomicInteger();
         CountDownLatch followUpsDone = new CountDownLatch(8);
-        CountDownLatch eightQueued = new CountDownLatch(1);
         try (IoEngine deferred = IoEngine.create(EngineConfig.defaults().withCompletionMode(CompletionMode.DEFERRED)
                 .withCompletionExecutor(handOff));
                 DirectFile f = deferred.open(path, StandardOpenOption.READ)) {
@@ -227,7 +227,7 @@ class RingFeaturesTest {
             CompletionHandler<MemorySegment> first = new CompletionHandler<>() {
                 @Override
                 public void completed(long result, MemorySegment b) {
-                    // SQEs written besides the gate read and the follow-ups queued so far.
+                    // SQEs written besides the stall's read and the follow-ups queued so far.
                     seen.add((int) (deferred.slicesIssued() - base - 1 - queued.get()));
                     if (seen.size() == 1) {
                         sleep(200);
@@ -241,28 +241,13 @@ class RingFeaturesTest {
                     bad.incrementAndGet();
                 }
             };
-            // A gate read whose handler holds the ring thread until the eight are queued, so
-            // they go out together.
-            CountDownLatch gateHeld = new CountDownLatch(1);
-            MemorySegment gate = deferred.buffers().allocateFor(f, 4096);
-            f.read(0, gate, null, new CompletionHandler<Object>() {
-                @Override
-                public void completed(long result, Object a) {
-                    gateHeld.countDown();
-                    await(eightQueued);
+            // Hold the ring thread while the eight are queued, so they go out together.
+            try (RingStall stall = new RingStall(deferred, 1, 0, dir)) {
+                for (int i = 0; i < 8; i++) {
+                    MemorySegment b = deferred.buffers().allocateFor(f, 4096);
+                    f.read(0, b, b, first);
                 }
-
-                @Override
-                public void failed(Throwable t, Object a) {
-                    completed(0, a);
-                }
-            });
-            assertTrue(gateHeld.await(20, TimeUnit.SECONDS), "the gate read completed");
-            for (int i = 0; i < 8; i++) {
-                MemorySegment b = deferred.buffers().allocateFor(f, 4096);
-                f.read(0, b, b, first);
             }
-            eightQueued.countDown();
             assertTrue(followUpsDone.await(20, TimeUnit.SECONDS), "the follow-up reads completed");
         } finally {
             helper.shutdown();
@@ -275,14 +260,6 @@ class RingFeaturesTest {
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
