@@ -507,7 +507,10 @@ public final class DirectFile implements AutoCloseable {
 
     /**
      * Closes the file: later calls fail with IllegalStateException; requests in flight are
-     * waited for; then the descriptor is closed. Idempotent.
+     * waited for (on the owner of an {@link OwnedRing}, by driving that ring, since nothing
+     * else completes its requests); then the descriptor is closed. Called from a completion
+     * callback, it returns at once and the last request to finish closes the descriptor.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -516,10 +519,14 @@ public final class DirectFile implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        // Requests this thread queued on its own OwnedRing finish only if it polls that ring.
+        engine.driveOwnedRingsOfCurrentThread(this::nothingPending);
+        synchronized (closeMonitor) {
             boolean interrupted = false;
             while (pending > 0) {
-                if (RingThread.current() != null) {
-                    break; // on a ring thread (inline callback): cannot wait for ourselves
+                if (RingThread.current() != null || engine.inOwnedRingHandler()) {
+                    break; // in a callback of a ring this thread drives: cannot wait for ourselves
                 }
                 try {
                     closeMonitor.wait();
@@ -536,6 +543,12 @@ public final class DirectFile implements AutoCloseable {
             }
         }
         closeDescriptor();
+    }
+
+    private boolean nothingPending() {
+        synchronized (closeMonitor) {
+            return pending == 0;
+        }
     }
 
     private void closeDescriptor() {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * The entry point: opens {@link DirectFile}s, owns the rings, their threads and the
@@ -379,8 +380,36 @@ public final class IoEngine implements AutoCloseable {
         files.remove(file);
     }
 
+    /** Whether the calling thread is running a completion handler of one of its owned rings. */
+    boolean inOwnedRingHandler() {
+        for (OwnedRing r : ownedRings) {
+            if (r.inHandler()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void forget(OwnedRing ring) {
         ownedRings.remove(ring);
+    }
+
+    /**
+     * Drives the calling thread's owned rings until {@code done} holds or none of them has
+     * anything left: requests queued on an owned ring complete only when its owner polls.
+     * Does nothing inside one of their completion handlers (a reap must not nest in a reap).
+     */
+    void driveOwnedRingsOfCurrentThread(BooleanSupplier done) {
+        if (inOwnedRingHandler()) {
+            return;
+        }
+        for (OwnedRing r : ownedRings) {
+            if (r.isOwner()) {
+                while (!done.getAsBoolean() && r.busy()) {
+                    r.await(1);
+                }
+            }
+        }
     }
 
     void checkOpen() {

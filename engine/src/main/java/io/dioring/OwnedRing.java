@@ -58,6 +58,8 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
 
     /** Requests released from another thread (ordering holds), picked up on the next poll. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
+    /** Reaps under way on the owner thread (handlers that poll again nest them). */
+    private int reapDepth;
     /** Read by other threads releasing held requests. */
     private volatile boolean closed;
 
@@ -98,7 +100,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         pickUpReleased();
         loop.prepare();
         loop.submit(false);
-        return loop.reap();
+        return reap();
     }
 
     /**
@@ -115,7 +117,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
             loop.prepare();
             boolean wait = loop.inFlight() > 0 && released.isEmpty();
             loop.submit(wait);
-            reaped += loop.reap();
+            reaped += reap();
         } while (reaped < minCompletions && (loop.busy() || !released.isEmpty()));
         return reaped;
     }
@@ -291,12 +293,27 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
             pickUpReleased();
             loop.prepare();
             loop.submit(loop.inFlight() > 0 && released.isEmpty());
-            loop.reap();
+            reap();
         }
     }
 
     boolean isOwner() {
         return Thread.currentThread() == owner;
+    }
+
+    /** Reaps, counting the depth: handlers run inside, on the owner thread. */
+    private int reap() {
+        reapDepth++;
+        try {
+            return loop.reap();
+        } finally {
+            reapDepth--;
+        }
+    }
+
+    /** Whether the calling thread is this ring's owner, running one of its completion handlers. */
+    boolean inHandler() {
+        return isOwner() && reapDepth > 0;
     }
 
     private void pickUpReleased() {

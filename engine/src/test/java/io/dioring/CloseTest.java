@@ -89,6 +89,65 @@ class CloseTest {
         assertArrayEquals(expected, Arrays.copyOfRange(disk, BLOCK, 2 * BLOCK));
     }
 
+    /**
+     * On the owner thread of an OwnedRing nothing but the owner completes the ring's
+     * requests: close() drives the ring for the file's requests instead of waiting forever.
+     * From one of the ring's handlers it returns at once, and the last request closes the
+     * descriptor.
+     */
+    @Test
+    void closingAFileOnItsOwnedRingsThreadDrivesTheRing() throws Exception {
+        Path p = dir.resolve("owned");
+        Files.write(p, new byte[8 * BLOCK]);
+        // The whole body runs on the guard's thread, which creates (and so owns) the ring.
+        assertTimeoutPreemptively(DEADLOCK_GUARD, () -> closeOnOwnedRingThread(p));
+    }
+
+    private void closeOnOwnedRingThread(Path p) throws Exception {
+        try (IoEngine engine = IoEngine.create(); OwnedRing ring = engine.ownedRing(8)) {
+            DirectFile f = engine.open(p, StandardOpenOption.READ);
+            int fd = f.fd();
+            long[] read = {-1, -1};
+            CompletionHandler<Integer> handler = new CompletionHandler<>() {
+                @Override
+                public void completed(long bytes, Integer i) {
+                    read[i] = bytes;
+                }
+
+                @Override
+                public void failed(Throwable t, Integer i) {
+                    read[i] = -2;
+                }
+            };
+            ring.read(f, 0, engine.buffers().allocateFor(f, BLOCK), 0, handler);
+            f.close();
+            assertEquals(BLOCK, read[0], "the queued read completed before close returned");
+            assertFalse(isOpen(fd, p), "descriptor " + fd + " released");
+
+            DirectFile g = engine.open(p, StandardOpenOption.READ);
+            int gfd = g.fd();
+            boolean[] closedInHandler = {false};
+            ring.read(g, 0, engine.buffers().allocateFor(g, BLOCK), null, new CompletionHandler<Object>() {
+                @Override
+                public void completed(long bytes, Object a) {
+                    g.close();
+                    closedInHandler[0] = true;
+                }
+
+                @Override
+                public void failed(Throwable t, Object a) {
+                    g.close();
+                    closedInHandler[0] = true;
+                }
+            });
+            ring.read(g, BLOCK, engine.buffers().allocateFor(g, BLOCK), 1, handler);
+            ring.drain();
+            assertTrue(closedInHandler[0], "close() from the ring's own handler returned");
+            assertEquals(BLOCK, read[1], "the read behind it completed");
+            assertFalse(isOpen(gfd, p), "descriptor " + gfd + " released by the last request");
+        }
+    }
+
     @Test
     void closingTheEngineWithCancelFailsQueuedAndInFlightRequests() throws Exception {
         Path fifo = dir.resolve("fifo");
