@@ -13,6 +13,7 @@ import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -70,7 +71,13 @@ public final class DirectFile implements AutoCloseable {
         this.ownsDescriptor = ownsDescriptor;
         this.pendingListener = r -> {
             if (r.registeredWrite) {
-                state.inFlightWrites().onComplete(r);
+                IoRequest released = state.inFlightWrites().onComplete(r);
+                while (released != null) {
+                    IoRequest next = released.nextHeld;
+                    released.nextHeld = null;
+                    released.sink.release(released); // never blocks: we may be a ring thread inside a reap
+                    released = next;
+                }
             }
             requestFinished();
         };
@@ -188,7 +195,7 @@ public final class DirectFile implements AutoCloseable {
         IoRequest r = prepare(IoRequest.WRITE, offset, new MemorySegment[] {src});
         r.syncAfter = metadata ? IoRequest.FSYNC : IoRequest.FDATASYNC;
         r.future = f;
-        dispatch(r, null);
+        dispatchAsync(r, null);
         return f;
     }
 
@@ -207,7 +214,7 @@ public final class DirectFile implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         IoRequest r = prepare(IoRequest.READ, offset, dsts);
         r.future = f;
-        dispatch(r, null);
+        dispatchAsync(r, null);
         return f;
     }
 
@@ -216,7 +223,7 @@ public final class DirectFile implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         IoRequest r = prepare(IoRequest.WRITE, offset, srcs);
         r.future = f;
-        dispatch(r, null);
+        dispatchAsync(r, null);
         return f;
     }
 
@@ -240,12 +247,15 @@ public final class DirectFile implements AutoCloseable {
         return blocking(prepare(IoRequest.WRITE, offset, new MemorySegment[] {src}));
     }
 
-    /** fsync(2) through the ring: data and metadata durable. */
+    /**
+     * fsync(2) through the ring: data and metadata durable. A barrier: it is issued only
+     * once every write submitted earlier on this file has completed, so it covers them all.
+     */
     public CompletableFuture<Long> fsync() {
         return sync(IoRequest.FSYNC);
     }
 
-    /** fdatasync(2) through the ring: data durable. */
+    /** fdatasync(2) through the ring: data durable. A barrier, as {@link #fsync()}. */
     public CompletableFuture<Long> fdatasync() {
         return sync(IoRequest.FDATASYNC);
     }
@@ -255,7 +265,7 @@ public final class DirectFile implements AutoCloseable {
         CompletableFuture<Long> f = new CompletableFuture<>();
         IoRequest r = engine.pool().take().set(op, state, 0, (MemorySegment) null, -1);
         r.future = f;
-        dispatch(r, null);
+        dispatchAsync(r, null);
         return f;
     }
 
@@ -325,7 +335,7 @@ public final class DirectFile implements AutoCloseable {
         r.attachment = attachment;
         r.future = future;
         r.inlineCompletion = inline;
-        dispatch(r, sink);
+        dispatchAsync(r, sink);
     }
 
     private IoRequest prepare(int op, long offset, MemorySegment[] segments) {
@@ -344,7 +354,12 @@ public final class DirectFile implements AutoCloseable {
 
     private long blocking(IoRequest r) throws IOException {
         r.waiter = Thread.currentThread();
-        dispatch(r, null);
+        try {
+            dispatch(r, null);
+        } catch (InterruptedIOException | RuntimeException e) {
+            r.pool.give(r);
+            throw e;
+        }
         Completion.await(r);
         long result = r.result;
         Throwable failure = r.failure;
@@ -358,15 +373,31 @@ public final class DirectFile implements AutoCloseable {
     }
 
     /**
-     * Sends a checked request on its way: counts it, orders it against in-flight writes,
-     * and takes the synchronous path if it extends the file.
+     * {@link #dispatch} for the asynchronous APIs: a submitter interrupted while it waited for
+     * room gets its request failed with InterruptedIOException (delivered as any result is,
+     * never inside this call); a closed file or engine throws IllegalStateException here.
      */
-    private void dispatch(IoRequest r, RequestSink sinkOrNull) {
+    private void dispatchAsync(IoRequest r, RequestSink sink) {
+        try {
+            dispatch(r, sink);
+        } catch (InterruptedIOException e) {
+            engine.delivery().fail(r, e, Errno.EINTR, false);
+        } catch (RuntimeException e) {
+            r.pool.give(r);
+            throw e;
+        }
+    }
+
+    /**
+     * Sends a checked request on its way: counts it, orders it against in-flight writes,
+     * and takes the synchronous path if it extends the file. If it throws, nothing of the
+     * request is left registered anywhere (not counted, not ordered against).
+     */
+    private void dispatch(IoRequest r, RequestSink sinkOrNull) throws InterruptedIOException {
         RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
         r.sink = sink;
         synchronized (closeMonitor) {
             if (closed) {
-                r.pool.give(r);
                 throw new IllegalStateException("file closed: " + state.path());
             }
             pending++;
@@ -381,10 +412,17 @@ public final class DirectFile implements AutoCloseable {
         issue(r, sink);
     }
 
-    private void issue(IoRequest r, RequestSink sink) {
+    private void issue(IoRequest r, RequestSink sink) throws InterruptedIOException {
         r.listener = pendingListener; // on completion: release ordering holds, count it out
-        if (state.inFlightWrites().admit(r)) {
+        if (!state.inFlightWrites().admit(r)) {
+            return; // held; released to its sink when the writes it waits for are done
+        }
+        try {
             sink.accept(r);
+        } catch (InterruptedIOException | RuntimeException e) {
+            r.listener = null;
+            pendingListener.onComplete(r); // not taken: unregister it and count it out
+            throw e;
         }
     }
 
@@ -416,15 +454,34 @@ public final class DirectFile implements AutoCloseable {
      * Seed 000: an extending write cannot run asynchronously beside others without racing
      * the size update. Under the size lock: submit, wait, update the size; then deliver.
      */
-    private void extend(IoRequest r, RequestSink sink) {
+    private void extend(IoRequest r, RequestSink sink) throws InterruptedIOException {
+        if (sink instanceof OwnedRing owned && owned.inHandler()) {
+            // Waiting here would nest a reap in the handler's reap: the owner carries it out
+            // once the handlers have returned, still synchronously, under the size lock.
+            owned.afterReap(() -> {
+                try {
+                    extendNow(r, sink);
+                } catch (InterruptedIOException | RuntimeException e) {
+                    engine.delivery().fail(r, e, Errno.ECANCELED, false);
+                }
+            });
+            return;
+        }
         if (RingThread.current() != null) {
             requestFinished();
-            r.pool.give(r);
             throw new IllegalStateException("write at " + r.offset + " of " + r.length + " bytes extends "
                     + state.path() + " (size " + state.size().get() + "): extending writes wait for their "
                     + "completion and cannot be issued from an inline completion callback; use DEFERRED "
                     + "completion or preallocate()");
         }
+        extendNow(r, sink);
+    }
+
+    /**
+     * Under the size lock: submit, wait, update the size; then deliver, never on this
+     * caller's stack (a blocking caller gets its result from its own call).
+     */
+    private void extendNow(IoRequest r, RequestSink sink) throws InterruptedIOException {
         Thread caller = Thread.currentThread();
         Thread previousWaiter = r.waiter;
         sizeLock.lock();
@@ -433,7 +490,12 @@ public final class DirectFile implements AutoCloseable {
                 extendingWrites++;
             }
             r.waiter = caller;
-            issue(r, sink);
+            try {
+                issue(r, sink);
+            } catch (InterruptedIOException | RuntimeException e) {
+                r.waiter = previousWaiter;
+                throw e;
+            }
             if (sink instanceof OwnedRing owned && owned.isOwner()) {
                 owned.runUntilDelivered(r);
             } else {
@@ -448,9 +510,9 @@ public final class DirectFile implements AutoCloseable {
         r.delivered = false;
         r.waiter = previousWaiter;
         if (previousWaiter != null) {
-            Completion.deliver(r); // a blocking caller: wake it (it is us)
+            Completion.deliver(r); // a blocking caller: mark it delivered (it is us)
         } else {
-            engine.deliverLater(r);
+            engine.delivery().offRing(r);
         }
     }
 
@@ -467,6 +529,10 @@ public final class DirectFile implements AutoCloseable {
         // Messages are built only when thrown: this runs on every submission, which allocates nothing.
         if (segment == null) {
             throw new NullPointerException(what(op) + ": buffer " + index + " is null");
+        }
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException(what(op) + ": buffer " + index + " is no longer alive (its arena was "
+                    + "closed); the kernel must never be given freed memory");
         }
         if (!segment.isNative()) {
             throw new IllegalArgumentException(what(op) + ": buffer " + index + " is on the Java heap; direct I/O "

@@ -6,7 +6,8 @@ import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.DioAlignment;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
-import io.dioring.reap.LazyExecutor;
+import io.dioring.deliver.Delivery;
+import io.dioring.deliver.LazyExecutor;
 import io.dioring.reap.RingThread;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
@@ -50,7 +51,8 @@ public final class IoEngine implements AutoCloseable {
     private final IoBuffers buffers = new IoBuffers(arena);
     private final RequestPool pool;
     private final LazyExecutor lazyExecutor = new LazyExecutor("dioring-completion");
-    private final Executor completionExecutor;
+    private final Executor offloadExecutor = r -> lazyExecutor.get().execute(r);
+    private final Delivery delivery;
     private final RingThread[] rings;
     private final Set<DirectFile> files = ConcurrentHashMap.newKeySet();
     private final Set<OwnedRing> ownedRings = ConcurrentHashMap.newKeySet();
@@ -65,13 +67,14 @@ public final class IoEngine implements AutoCloseable {
         this.config = config;
         this.pool = RequestPool.shared(Math.max(1024, config.queueDepth() * config.rings() * 4));
         Executor user = config.completionExecutor();
-        Executor deferred = user != null ? user : r -> lazyExecutor.get().execute(r);
-        this.completionExecutor = config.completionMode() == CompletionMode.INLINE ? null : deferred;
+        Executor deferred = user != null ? user : offloadExecutor;
+        this.delivery = new Delivery(config.completionMode() == CompletionMode.INLINE ? null : deferred,
+                offloadExecutor);
         this.rings = new RingThread[config.rings()];
         try {
             for (int i = 0; i < rings.length; i++) {
-                rings[i] = new RingThread("dioring-ring-" + i, config.queueDepth(), 2 * config.queueDepth(),
-                        config.ringOptions(), completionExecutor, config.submitQueueCapacity());
+                rings[i] = new RingThread("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
+                        config.submitQueueCapacity());
             }
         } catch (IOException | RuntimeException e) {
             for (RingThread r : rings) {
@@ -367,13 +370,14 @@ public final class IoEngine implements AutoCloseable {
         return rings[(int) Long.remainderUnsigned(Thread.currentThread().threadId(), rings.length)];
     }
 
-    /** Delivers a finished request the way the engine is configured to. */
-    void deliverLater(IoRequest r) {
-        if (completionExecutor == null || r.inlineCompletion) {
-            r.run();
-        } else {
-            completionExecutor.execute(r);
-        }
+    /** Where this engine's results go (see {@link Delivery}). */
+    Delivery delivery() {
+        return delivery;
+    }
+
+    /** Runs deliveries that must leave the current thread and have no ring to go to. */
+    Executor offloadExecutor() {
+        return offloadExecutor;
     }
 
     void forget(DirectFile file) {
@@ -392,6 +396,29 @@ public final class IoEngine implements AutoCloseable {
 
     void forget(OwnedRing ring) {
         ownedRings.remove(ring);
+        if (closed) {
+            release(); // the engine's memory waited for this ring, which may have had it registered
+        }
+    }
+
+    /**
+     * Why a ring of this engine stopped working (io_uring_enter failed for good), or null
+     * while every ring is healthy. A failed ring has failed every request it held, with
+     * that errno, and refuses new ones.
+     */
+    public Throwable failure() {
+        for (RingThread r : rings) {
+            Throwable f = r.failure();
+            if (f != null) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** Whether every ring works ({@link #failure()} is null). */
+    public boolean isHealthy() {
+        return failure() == null;
     }
 
     /**
@@ -454,6 +481,11 @@ public final class IoEngine implements AutoCloseable {
         release();
     }
 
+    /**
+     * Closes the files, then frees the engine's memory, but only once no owned ring is left
+     * (their owners may still have engine buffers registered or in flight): the last
+     * {@link OwnedRing#close()} finishes it then.
+     */
     private synchronized void release() {
         if (!arena.scope().isAlive()) {
             return;
@@ -461,6 +493,9 @@ public final class IoEngine implements AutoCloseable {
         List<DirectFile> open = new ArrayList<>(files);
         for (DirectFile f : open) {
             f.close();
+        }
+        if (!ownedRings.isEmpty()) {
+            return;
         }
         arena.close();
         lazyExecutor.shutdown();

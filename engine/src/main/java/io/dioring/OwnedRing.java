@@ -1,7 +1,7 @@
 package io.dioring;
 
+import io.dioring.deliver.Delivery;
 import io.dioring.reap.RingLoop;
-import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
@@ -9,7 +9,9 @@ import io.dioring.ring.Ring;
 import io.dioring.ring.RingOptions;
 import io.dioring.ring.RingSetupException;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -18,8 +20,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * thread-per-core designs.
  *
  * <p>Only the creating thread may call it. Completion handlers run inline, on that thread,
- * inside {@link #poll()} or {@link #await(int)}. Queued requests are submitted in one
- * io_uring_enter per poll.
+ * inside {@link #poll()}, {@link #await(int)} or {@link #drain()}, never inside the call that
+ * submitted their request. A handler may queue more reads and writes; it may not call
+ * {@link #poll()}, {@link #await(int)}, {@link #drain()} or {@link #close()} of its own ring
+ * (they throw IllegalStateException: a reap inside a reap would lose completions). An
+ * extending write queued from a handler is carried out synchronously (seed 000) once the
+ * handlers of that reap have returned. Queued requests are submitted in one io_uring_enter
+ * per poll.
  *
  * <pre>{@code
  * try (OwnedRing ring = engine.ownedRing()) {
@@ -56,8 +63,10 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
      */
     public static final int DEFAULT_SUBMIT_BATCH = 1;
 
-    /** Requests released from another thread (ordering holds), picked up on the next poll. */
+    /** Requests released from another thread (ordering holds, hand-backs), picked up on the next poll. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
+    /** Extending writes queued by handlers, carried out after the reap that ran them. */
+    private final ArrayDeque<Runnable> afterReap = new ArrayDeque<>();
     /** Reaps under way on the owner thread (handlers that poll again nest them). */
     private int reapDepth;
     /** Read by other threads releasing held requests. */
@@ -71,7 +80,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         RingOptions effective = owner.isVirtual() ? options.withoutSingleIssuer() : options;
         this.ring = Ring.create(entries, effective);
         ring.registerRingFd();
-        this.loop = new RingLoop(ring, ring.cqEntries(), null, null);
+        this.loop = new RingLoop(ring, ring.cqEntries(), 0, new Delivery(null, engine.offloadExecutor()), null);
         loop.submitBatch(DEFAULT_SUBMIT_BATCH);
     }
 
@@ -96,11 +105,13 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
 
     /** Submits what is queued and runs the handlers of whatever has completed; never blocks. */
     public int poll() {
-        checkOwner();
+        checkOwnerOutsideHandler("poll");
         pickUpReleased();
         loop.prepare();
         loop.submit(false);
-        return reap();
+        int n = reap();
+        runAfterReap();
+        return n;
     }
 
     /**
@@ -110,7 +121,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
      * @return CQEs reaped
      */
     public int await(int minCompletions) {
-        checkOwner();
+        checkOwnerOutsideHandler("await");
         int reaped = 0;
         do {
             pickUpReleased();
@@ -118,16 +129,33 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
             boolean wait = loop.inFlight() > 0 && released.isEmpty();
             loop.submit(wait);
             reaped += reap();
-        } while (reaped < minCompletions && (loop.busy() || !released.isEmpty()));
+            runAfterReap();
+        } while (reaped < minCompletions && busy());
         return reaped;
     }
 
     /** Runs until everything queued or in flight has completed. */
     public void drain() {
-        checkOwner();
-        while (loop.busy() || !released.isEmpty()) {
+        checkOwnerOutsideHandler("drain");
+        while (busy()) {
             await(1);
         }
+    }
+
+    /** Runs what handlers left for after their reap (extending writes), outside any handler. */
+    private void runAfterReap() {
+        Runnable task;
+        while ((task = afterReap.pollFirst()) != null) {
+            task.run();
+        }
+    }
+
+    /**
+     * Runs {@code task} on the owner once the handlers of the current reap have returned
+     * (DirectFile's extending writes queued from a handler).
+     */
+    void afterReap(Runnable task) {
+        afterReap.addLast(task);
     }
 
     /**
@@ -158,7 +186,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
 
     /** Whether anything is queued or in flight. */
     public boolean busy() {
-        return loop.busy() || !released.isEmpty();
+        return loop.busy() || !released.isEmpty() || !afterReap.isEmpty();
     }
 
     /** SQEs issued so far. */
@@ -264,31 +292,49 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
                 + "table are taken; unregisterFile one first");
     }
 
-    /** Takes a request (on the owner thread, straight into the loop; otherwise via a queue). */
+    /** Takes a request on the owner thread, straight into the loop. */
     @Override
     public void accept(IoRequest r) {
         if (closed) {
             throw new IllegalStateException("owned ring closed");
         }
-        if (Thread.currentThread() == owner) {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("an OwnedRing takes requests only from its owner " + owner);
+        }
+        loop.add(r);
+    }
+
+    /** Takes a released or handed-back request from any thread; picked up on the owner's next poll. */
+    @Override
+    public void release(IoRequest r) {
+        if (Thread.currentThread() == owner && !closed) {
             loop.add(r);
-        } else {
-            released.add(r);
-            if (closed) {
-                failReleased(); // raced with close(): nobody will poll the queue again
-            }
+            return;
+        }
+        released.add(r);
+        if (closed) {
+            failReleased(); // raced with close(): nobody will poll the queue again
         }
     }
 
     private void failReleased() {
         IoRequest r;
+        Delivery offload = new Delivery(null, engine.offloadExecutor());
         while ((r = released.poll()) != null) {
-            Completion.cancel(r, "its owned ring closed while it waited behind a write");
+            r.sink = null;
+            if (r.completed) {
+                offload.offload(r);
+            } else {
+                offload.fail(r, new CancellationException(r.opName() + " " + r.file.path() + " at offset " + r.offset
+                        + " cancelled: its owned ring closed while it waited behind a write"),
+                        io.dioring.ffi.Errno.ECANCELED, false);
+            }
         }
     }
 
-    /** Drives the ring until {@code r} is delivered (synchronous paths on the owner thread). */
+    /** Drives the ring until {@code r} is delivered (synchronous paths on the owner thread, outside handlers). */
     void runUntilDelivered(IoRequest r) {
+        assert !inHandler() : "a synchronous wait inside a completion handler would nest reaps";
         while (!r.delivered) {
             pickUpReleased();
             loop.prepare();
@@ -316,6 +362,15 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         return isOwner() && reapDepth > 0;
     }
 
+    private void checkOwnerOutsideHandler(String call) {
+        checkOwner();
+        if (reapDepth > 0) {
+            throw new IllegalStateException(call + "() called from a completion handler of this ring: a handler may "
+                    + "queue reads and writes, which go out when it returns, but not poll, await, drain or close "
+                    + "the ring that runs it");
+        }
+    }
+
     private void pickUpReleased() {
         IoRequest r;
         while ((r = released.poll()) != null) {
@@ -339,7 +394,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         if (closed) {
             return;
         }
-        checkOwner();
+        checkOwnerOutsideHandler("close");
         drain();
         closed = true;
         failReleased();

@@ -1,20 +1,29 @@
 package io.dioring.file;
 
-import io.dioring.ffi.Errno;
 import io.dioring.request.IoRequest;
 import java.util.Arrays;
-import java.util.concurrent.CancellationException;
 
 /**
- * Ordering against in-flight writes (seed 002, fuse_range_is_writeback): a read or write
- * whose byte range overlaps a write submitted earlier on the same file and still in
- * flight is held until that write completes, so a read issued after a write never
- * returns the old bytes and two overlapping writes land in submission order. Requests
- * that overlap nothing are never held.
+ * Ordering against in-flight writes (seed 002, fuse_range_is_writeback) and sync barriers.
+ *
+ * <ul>
+ * <li>A read or write whose byte range overlaps a write submitted earlier on the same file
+ *     and still in flight is held until every such write completes, so a read issued after
+ *     a write never returns the old bytes and overlapping writes land in submission order.
+ * <li>An fsync/fdatasync is a barrier: it is held until every write submitted earlier on the
+ *     file, whatever its range, has completed; only then is it issued.
+ * <li>Requests that overlap nothing are never held.
+ * </ul>
  *
  * <p>Cost: a read with no write in flight reads one volatile field and goes (no lock, no
- * allocation). A write takes this object's monitor once at submission and once at
- * completion; the entry arrays grow only when more writes are in flight than ever before.
+ * allocation). Otherwise admission takes this object's monitor once and compares against
+ * the writes in flight; a held request counts the writes it waits for ({@code blockers}),
+ * so a completing write updates each held request with one range comparison instead of
+ * rescanning every write in flight for it. The entry arrays grow only when more writes are
+ * in flight than ever before.
+ *
+ * <p>This class decides; it hands nothing anywhere: {@link #admit} says whether to issue,
+ * and {@link #onComplete} returns the requests it releases, for the caller to issue.
  */
 public final class InFlightWrites {
     /** Registered writes in flight; read without the lock on the fast path. */
@@ -24,52 +33,70 @@ public final class InFlightWrites {
     private long[] ends = new long[16];
     private long[] sequences = new long[16];
     private int size;
+    /** Held requests in admission order, linked through {@link IoRequest#nextHeld}. */
     private IoRequest heldHead;
     private IoRequest heldTail;
+    private int heldCount;
     private long holds;
+    /** Range comparisons made so far: the work ordering costs (for tests of its bound). */
+    private long comparisons;
 
     /**
      * Decides whether {@code r} may be issued now. A write is registered (its owner calls
-     * {@link #onComplete} when it is done). A request that must wait is kept here and handed to
-     * its {@link IoRequest#sink} once every earlier overlapping write is done.
+     * {@link #onComplete} when it is done). A request that must wait is kept here and
+     * returned by the {@link #onComplete} call that releases it.
      *
      * @return true to issue now, false when held
      */
     public boolean admit(IoRequest r) {
-        if (!r.isData() || (r.op == IoRequest.READ && count == 0)) {
-            return true;
+        if (count == 0 && r.op != IoRequest.WRITE) {
+            return true; // nothing in flight to wait for, nothing to register
         }
         synchronized (this) {
             r.sequence = ++nextSequence;
-            boolean blocked = overlapsEarlier(r.offset, r.end(), r.sequence);
+            int blockers = countEarlierOverlapping(start(r), end(r), r.sequence);
             if (r.isWrite()) {
                 add(r.offset, r.end(), r.sequence);
                 r.registeredWrite = true;
             }
-            if (blocked) {
-                holds++;
-                if (heldTail == null) {
-                    heldHead = heldTail = r;
-                } else {
-                    heldTail.nextHeld = r;
-                    heldTail = r;
-                }
-                return false;
+            if (blockers == 0) {
+                return true;
             }
-            return true;
+            r.blockers = blockers;
+            holds++;
+            heldCount++;
+            if (heldTail == null) {
+                heldHead = heldTail = r;
+            } else {
+                heldTail.nextHeld = r;
+                heldTail = r;
+            }
+            return false;
         }
     }
 
-    /** A registered write finished: forget it and release what it was holding back. */
-    public void onComplete(IoRequest write) {
+    /**
+     * A registered write finished (or was abandoned before it was issued): forget it.
+     *
+     * @return the requests it released, linked through {@link IoRequest#nextHeld} in
+     *         admission order, or null; the caller issues them
+     */
+    public IoRequest onComplete(IoRequest write) {
+        assert write.registeredWrite : "only registered writes complete here";
         IoRequest released = null;
         IoRequest releasedTail = null;
         synchronized (this) {
-            remove(write.sequence);
+            int index = indexOf(write.sequence);
+            long start = starts[index];
+            long end = ends[index];
+            long sequence = sequences[index];
+            removeAt(index);
+            write.registeredWrite = false;
             IoRequest prev = null;
             for (IoRequest h = heldHead; h != null; ) {
                 IoRequest next = h.nextHeld;
-                if (!overlapsEarlier(h.offset, h.end(), h.sequence)) {
+                comparisons++;
+                if (sequence < h.sequence && start < end(h) && start(h) < end && --h.blockers == 0) {
                     if (prev == null) {
                         heldHead = next;
                     } else {
@@ -78,6 +105,7 @@ public final class InFlightWrites {
                     if (heldTail == h) {
                         heldTail = prev;
                     }
+                    heldCount--;
                     h.nextHeld = null;
                     if (releasedTail == null) {
                         released = releasedTail = h;
@@ -90,36 +118,9 @@ public final class InFlightWrites {
                 }
                 h = next;
             }
+            assert heldCount >= 0 && (heldCount == 0) == (heldHead == null) : "held list and count disagree";
         }
-        while (released != null) {
-            IoRequest next = released.nextHeld;
-            released.nextHeld = null;
-            issueOrCancel(released);
-            released = next;
-        }
-    }
-
-    /**
-     * Hands a released request to its ring. That ring may have closed while the request was
-     * held (an engine closing its rings one by one): then it fails the request, which would
-     * otherwise never complete, instead of throwing into the thread that completed the write.
-     */
-    private static void issueOrCancel(IoRequest r) {
-        try {
-            r.sink.accept(r);
-        } catch (IllegalStateException closed) {
-            CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                    + r.offset + " cancelled: held behind a write in flight, and its ring closed meanwhile ("
-                    + closed.getMessage() + ")");
-            e.initCause(closed);
-            r.failure = e;
-            r.result = -Errno.ECANCELED;
-            r.completed = true;
-            if (r.listener != null) {
-                r.listener.onComplete(r);
-            }
-            r.run();
-        }
+        return released;
     }
 
     /** Writes in flight now. */
@@ -127,18 +128,39 @@ public final class InFlightWrites {
         return count;
     }
 
-    /** Requests held back so far because they overlapped an in-flight write. */
+    /** Requests held now. */
+    public synchronized int heldCount() {
+        return heldCount;
+    }
+
+    /** Requests held back so far because they overlapped an in-flight write or were barriers. */
     public synchronized long holds() {
         return holds;
     }
 
-    private boolean overlapsEarlier(long start, long end, long sequence) {
+    /** Range comparisons made so far by admission and release. */
+    public synchronized long comparisons() {
+        return comparisons;
+    }
+
+    /** A barrier (fsync, fdatasync) spans the whole file: it waits for every earlier write. */
+    private static long start(IoRequest r) {
+        return r.isData() ? r.offset : 0;
+    }
+
+    private static long end(IoRequest r) {
+        return r.isData() ? r.end() : Long.MAX_VALUE;
+    }
+
+    private int countEarlierOverlapping(long start, long end, long sequence) {
+        int n = 0;
         for (int i = 0; i < size; i++) {
             if (sequences[i] < sequence && starts[i] < end && start < ends[i]) {
-                return true;
+                n++;
             }
         }
-        return false;
+        comparisons += size;
+        return n;
     }
 
     private void add(long start, long end, long sequence) {
@@ -154,17 +176,20 @@ public final class InFlightWrites {
         count = size;
     }
 
-    private void remove(long sequence) {
+    private int indexOf(long sequence) {
         for (int i = 0; i < size; i++) {
             if (sequences[i] == sequence) {
-                size--;
-                starts[i] = starts[size];
-                ends[i] = ends[size];
-                sequences[i] = sequences[size];
-                count = size;
-                return;
+                return i;
             }
         }
         throw new IllegalStateException("write #" + sequence + " completed but was not registered");
+    }
+
+    private void removeAt(int i) {
+        size--;
+        starts[i] = starts[size];
+        ends[i] = ends[size];
+        sequences[i] = sequences[size];
+        count = size;
     }
 }

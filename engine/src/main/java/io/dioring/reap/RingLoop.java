@@ -1,10 +1,12 @@
 package io.dioring.reap;
 
 import io.dioring.DirectIoException;
+import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.iovec;
 import io.dioring.file.FileState;
+import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Slots;
@@ -13,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 
 /**
@@ -33,12 +34,17 @@ import java.util.function.LongConsumer;
  * ({@link IoRequest#nextMerged} links the rest). Its iovec array lives in memory the loop
  * owns, one array per slot, allocated once. Its result is split back in order:
  * <ul>
- * <li>an error fails every merged request with that errno (EAGAIN/EINTR re-issue the SQE);
+ * <li>EAGAIN/EINTR re-issue the merged SQE (bounded, as for any slice);
+ * <li>any other error un-merges the SQE: every request it carried goes back to the front
+ *     of the queue on its own, so each gets the outcome it would have had alone (the error
+ *     may belong to one block only);
  * <li>a result of n bytes completes the requests it covers in full; the request it ends
  *     inside is judged like a short slice of its own ({@link Aggregator#onSlice}); the
  *     requests after it and the remainder of a resubmittable one go back to the front of
  *     the queue unmerged, as ordinary slices, so a short merged SQE never repeats.
  * </ul>
+ * Coalescing is thus invisible: each request's result, errno and offset are what they would
+ * have been had it been submitted alone.
  *
  * <h2>Registered buffers and files</h2>
  * Registrations belong to one ring, so the loop keeps the tables for its own ring (set by
@@ -92,8 +98,10 @@ public final class RingLoop {
     private int resubmitCount;
     private final long[] cqUserData;
     private final int[] cqResult;
-    private final Executor completionExecutor;
+    private final Delivery delivery;
     private final LongConsumer reservedCompletion;
+    /** Set while {@link #reap} dispatches: a reap must never nest in another (its CQE copies would be overwritten). */
+    private boolean reaping;
 
     private long slicesIssued;
     private long requestsCompleted;
@@ -101,6 +109,7 @@ public final class RingLoop {
     private long cqOverflows;
     private long coalescedRequests;
     private int reservedInFlight;
+    private final int reservedBound;
     /** Requests queued by handlers during a reap that get submitted at once; 0 waits for the reap's end. */
     private int submitBatch;
     /** Run between two CQEs' dispatch to pull in requests queued elsewhere; null for none. */
@@ -121,21 +130,26 @@ public final class RingLoop {
     /**
      * @param ring the ring to drive
      * @param maxInFlight slices in flight at most (at or below the CQ size)
-     * @param completionExecutor where results are delivered; null to deliver inline
+     * @param reservedSqes SQEs of the engine's own (wake-up read, cancel) that may be in flight
+     *        beside the slices: with {@code maxInFlight} they must fit in the CQ
+     * @param delivery where results go
      * @param reservedCompletion told of CQEs whose user_data has {@link Slots#RESERVED} set
      */
-    public RingLoop(IoRing ring, int maxInFlight, Executor completionExecutor, LongConsumer reservedCompletion) {
-        if (maxInFlight < 1 || maxInFlight > ring.cqEntries()) {
-            throw new IllegalArgumentException("in-flight bound " + maxInFlight + " must be in [1, CQ size "
-                    + ring.cqEntries() + "] so completions cannot overflow the CQ");
+    public RingLoop(IoRing ring, int maxInFlight, int reservedSqes, Delivery delivery,
+            LongConsumer reservedCompletion) {
+        if (maxInFlight < 1 || reservedSqes < 0 || maxInFlight + reservedSqes > ring.cqEntries()) {
+            throw new IllegalArgumentException("in-flight bound " + maxInFlight + " plus " + reservedSqes
+                    + " reserved SQEs must be in [1, CQ size " + ring.cqEntries()
+                    + "] so completions cannot overflow the CQ");
         }
         this.ring = ring;
         this.slots = new Slots(maxInFlight);
         this.resubmit = new int[maxInFlight];
         this.cqUserData = new long[ring.cqEntries()];
         this.cqResult = new int[ring.cqEntries()];
-        this.completionExecutor = completionExecutor;
+        this.delivery = delivery;
         this.reservedCompletion = reservedCompletion;
+        this.reservedBound = reservedSqes;
     }
 
     public IoRing ring() {
@@ -315,6 +329,11 @@ public final class RingLoop {
         }
         while (!waiting.isEmpty()) {
             IoRequest r = waiting.peekFirst();
+            if (r.completed) {
+                waiting.pollFirst(); // finished elsewhere and handed here to be delivered on this thread
+                delivery.onRing(r);
+                continue;
+            }
             if (coalescible(r) && hasRoom() && coalesce(r)) {
                 written++;
                 continue;
@@ -499,6 +518,9 @@ public final class RingLoop {
         if (ring.sqSpace() == 0) {
             return false;
         }
+        if (reservedInFlight >= reservedBound) {
+            return false;
+        }
         ring.prepare(OP_ASYNC_CANCEL, 0, 0, 0, 0, 0, CANCEL_ANY | CANCEL_ALL, 0, CANCEL_USER_DATA);
         reservedInFlight++;
         return true;
@@ -506,7 +528,7 @@ public final class RingLoop {
 
     /** Writes an SQE of the engine's own (a wake-up read, say); its CQE goes to {@code reservedCompletion}. */
     public boolean prepareReserved(int opcode, int fd, long address, int length, long userData) {
-        if (ring.sqSpace() == 0) {
+        if (ring.sqSpace() == 0 || reservedInFlight >= reservedBound) {
             return false;
         }
         ring.prepare(opcode, 0, fd, 0, address, length, 0, 0, Slots.RESERVED | userData);
@@ -525,20 +547,82 @@ public final class RingLoop {
      * @return CQEs reaped
      */
     public int reap() {
-        int n = ring.reap(cqUserData, cqResult, cqUserData.length);
-        if (n == cqUserData.length && ring.cqOverflow() != 0) {
-            cqOverflows++; // only a full CQ can overflow; the in-flight bound should prevent it
+        if (reaping) {
+            throw new IllegalStateException("a reap inside a reap of the same ring (from a completion handler)");
         }
-        for (int i = 0; i < n; i++) {
-            dispatch(cqUserData[i], cqResult[i]);
-            if (refill != null) {
-                refill.run();
+        reaping = true;
+        try {
+            int n = ring.reap(cqUserData, cqResult, cqUserData.length);
+            if (ring.cqOverflow() != 0) {
+                cqOverflows++; // the in-flight bound should prevent it; NODROP keeps the CQEs for the next reap
             }
-            if (submitBatch > 0 && waiting.size() + resubmitCount >= submitBatch && prepare() > 0) {
-                ring.submit(false);
+            for (int i = 0; i < n; i++) {
+                dispatch(cqUserData[i], cqResult[i]);
+                if (refill != null) {
+                    refill.run();
+                }
+                if (submitBatch > 0 && waiting.size() + resubmitCount >= submitBatch && prepare() > 0) {
+                    ring.submit(false);
+                }
+            }
+            assert slots.used() + reservedInFlight <= ring.cqEntries() : "more in flight than the CQ holds";
+            return n;
+        } finally {
+            reaping = false;
+        }
+    }
+
+    /** Whether a {@link #reap} is dispatching on this thread now. */
+    public boolean reaping() {
+        return reaping;
+    }
+
+    /**
+     * The ring cannot be used any more ({@code io_uring_enter} failed for good): fails every
+     * request queued, waiting for resubmission or in flight with {@code cause}'s errno,
+     * exactly once each. Slices in flight are forgotten; their CQEs, if any come, are stale.
+     *
+     * @return requests failed
+     */
+    public int failAll(int errno, String detail) {
+        int failed = 0;
+        for (int slot = 0; slot < slots.capacity(); slot++) {
+            IoRequest r = slots.request(slot);
+            if (r == null) {
+                continue;
+            }
+            slots.issue(slot); // retire its generation: a late CQE is stale
+            slots.release(slot);
+            for (IoRequest m = r; m != null; m = m.nextMerged) {
+                Aggregator.fail(m, errno, m.offset, m.length, detail);
+                m.outstanding--;
+            }
+            for (IoRequest m = r; m != null; ) {
+                IoRequest next = m.nextMerged;
+                m.nextMerged = null;
+                if (m.outstanding <= 0 && !m.completed && !waiting.contains(m)) { // else failed below
+                    m.allIssued = true;
+                    m.outstanding = 0;
+                    finish(m);
+                    failed++;
+                }
+                m = next;
             }
         }
-        return n;
+        resubmitCount = 0;
+        IoRequest r;
+        while ((r = waiting.pollFirst()) != null) {
+            if (r.completed) {
+                delivery.onRing(r);
+                continue;
+            }
+            Aggregator.fail(r, errno, r.offset, r.length, detail);
+            r.outstanding = 0;
+            r.allIssued = true;
+            finish(r);
+            failed++;
+        }
+        return failed;
     }
 
     private void dispatch(long userData, int result) {
@@ -618,8 +702,15 @@ public final class RingLoop {
             IoRequest next = r.nextMerged;
             r.nextMerged = null;
             if (result < 0) {
-                Aggregator.fail(r, -result, r.offset, r.length, null);
-                sliceDone(r, true);
+                // The error may belong to one block only: each request goes again on its own.
+                r.outstanding--;
+                r.unmerged = true;
+                r.allIssued = false;
+                r.segIndex = 0;
+                r.segPos = 0;
+                r.issued = 0;
+                r.nextMerged = again;
+                again = r;
             } else {
                 long done = Math.min(remaining, r.length);
                 remaining -= done;
@@ -665,13 +756,7 @@ public final class RingLoop {
         } else {
             r.result = result;
         }
-        if (r.listener != null) {
-            r.listener.onComplete(r);
-        }
-        if (completionExecutor == null || r.inlineCompletion || r.waiter != null) {
-            r.run();
-        } else {
-            completionExecutor.execute(r);
-        }
+        Completion.notifyListener(r);
+        delivery.onRing(r);
     }
 }

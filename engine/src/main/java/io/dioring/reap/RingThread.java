@@ -1,21 +1,25 @@
 package io.dioring.reap;
 
+import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
+import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
-import io.dioring.ring.RingOptions;
+import io.dioring.ring.RingFailedException;
 import io.dioring.ring.RingSetupException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The default mode: one event-loop thread per ring. It drains a bounded multi-producer
@@ -24,10 +28,27 @@ import java.util.concurrent.Executor;
  * the eventfd it keeps a read armed on.
  *
  * <p>The ring is created on this thread, so SINGLE_ISSUER and DEFER_TASKRUN hold.
+ *
+ * <h2>Every request completes once</h2>
+ * <ul>
+ * <li>A submitter that must wait for room and is interrupted gets InterruptedIOException
+ *     and its request is not taken; one with its interrupt flag set is not refused while
+ *     there is room.
+ * <li>Requests released from ordering holds, or finished elsewhere and handed here to be
+ *     delivered, come through {@link #release}, which never blocks (a ring thread releasing
+ *     into another ring's full inbox could otherwise deadlock with it).
+ * <li>If {@code io_uring_enter} fails for good ({@link RingFailedException}) or the loop
+ *     throws, every queued and in-flight request fails with that errno, new work is refused
+ *     with an exception naming the cause ({@link #failure()}), and the thread ends.
+ * <li>The eventfd is closed only once no submitter can still be writing it (fd numbers are
+ *     reused: a late write would land in someone else's file).
+ * </ul>
  */
 public final class RingThread implements RequestSink {
     private static final int OP_READ = io_uring_h.IORING_OP_READ();
     private static final long WAKE = 1;
+    /** Our own SQEs that may be in flight beside the slices: the wake-up read and a cancel. */
+    public static final int RESERVED_SQES = 2;
     private static final ThreadLocal<RingThread> CURRENT = new ThreadLocal<>();
     /** The 8 bytes written to the eventfd: the value 1. Never freed, never changed. */
     private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
@@ -41,45 +62,78 @@ public final class RingThread implements RequestSink {
     private static final int CANCELLING = 2;
     private static final int CLOSED = 3;
 
+    /** Creates the ring, on the ring thread. */
+    @FunctionalInterface
+    public interface RingFactory {
+        IoRing create() throws RingSetupException;
+    }
+
     private final ArrayBlockingQueue<IoRequest> inbox;
+    /** Released and handed-back requests: never blocks the releasing thread. */
+    private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private final String name;
     private final CountDownLatch started = new CountDownLatch(1);
-    private final int entries;
     private final int maxInFlight;
-    private final RingOptions options;
-    private final Executor completionExecutor;
+    private final RingFactory factory;
+    private final Delivery delivery;
     /** The kernel writes the eventfd counter here; lives as long as the process (8 bytes). */
     private final MemorySegment wakeBuffer = Arena.global().allocate(ValueLayout.JAVA_LONG);
+    /** Threads between deciding to write the eventfd and having written it. */
+    private final AtomicInteger wakers = new AtomicInteger();
 
     private volatile boolean sleeping;
     private volatile int state = RUNNING;
     private volatile Throwable startFailure;
-    private volatile Ring ring;
+    private volatile Throwable failure;
+    private volatile IoRing ring;
     private volatile RingLoop loop;
-    private int eventFd = -1;
+    private volatile int eventFd = -1;
     private boolean wakeArmed;
     private volatile long wakeups;
 
-    public RingThread(String name, int entries, int maxInFlight, RingOptions options, Executor completionExecutor,
+    /** A ring thread on a kernel ring of {@code entries} SQEs. */
+    public RingThread(String name, int entries, io.dioring.ring.RingOptions options, Delivery delivery,
             int inboxCapacity) throws RingSetupException {
-        this.entries = entries;
+        this(name, () -> {
+            Ring r = Ring.create(entries, options);
+            r.registerRingFd();
+            return r;
+        }, 0, delivery, inboxCapacity);
+    }
+
+    /**
+     * A ring thread on whatever ring {@code factory} makes (tests pass a simulated or
+     * fault-injecting one).
+     *
+     * @param maxInFlight slices in flight at most; 0 for the CQ size less {@link #RESERVED_SQES}
+     */
+    public RingThread(String name, RingFactory factory, int maxInFlight, Delivery delivery, int inboxCapacity)
+            throws RingSetupException {
+        this.name = name;
+        this.factory = factory;
         this.maxInFlight = maxInFlight;
-        this.options = options;
-        this.completionExecutor = completionExecutor;
+        this.delivery = delivery;
         this.inbox = new ArrayBlockingQueue<>(inboxCapacity);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
-        try {
-            started.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RingSetupException("interrupted while the ring thread started", Errno.EINTR);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                started.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the thread is starting either way; wait for it
+            }
         }
-        Throwable failure = startFailure;
-        if (failure instanceof RingSetupException rse) {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable failed = startFailure;
+        if (failed instanceof RingSetupException rse) {
             throw rse;
-        } else if (failure != null) {
-            throw new IllegalStateException("ring thread failed to start", failure);
+        } else if (failed != null) {
+            throw new IllegalStateException("ring thread " + name + " failed to start", failed);
         }
     }
 
@@ -88,9 +142,9 @@ public final class RingThread implements RequestSink {
         return CURRENT.get();
     }
 
-    /** The ring (for reading its set-up and counters). */
+    /** The kernel ring (set-up and counters), or null when it is a simulated one. */
     public Ring ring() {
-        return ring;
+        return ring instanceof Ring r ? r : null;
     }
 
     /** The loop (counters only; it belongs to the ring thread). */
@@ -103,36 +157,75 @@ public final class RingThread implements RequestSink {
         return wakeups;
     }
 
-    /**
-     * Hands a request to the ring; blocks while the inbox is full (back-pressure).
-     *
-     * @throws IllegalStateException if the ring is closed
-     */
+    /** Why the ring stopped working, or null while it is healthy (or was closed normally). */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Whether the thread has ended (closed, or failed). */
+    public boolean isTerminated() {
+        return !thread.isAlive();
+    }
+
     @Override
-    public void accept(IoRequest r) {
+    public void accept(IoRequest r) throws InterruptedIOException {
         if (Thread.currentThread() == thread) {
-            loop.add(r); // released by an ordering hold on our own thread: no queue needed
+            loop.add(r); // an inline callback submitting on its own ring: no queue needed
             return;
+        }
+        checkRunning();
+        if (!inbox.offer(r)) {
+            try {
+                inbox.put(r);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
+                        + name + " (" + inbox.remainingCapacity() + " of its places free); the "
+                        + r.opName() + " at offset " + r.offset + " of " + r.file.path() + " was not submitted");
+            }
+        }
+        wake();
+        if (state == CLOSED) {
+            failQueued(); // we raced with the end of the thread: nobody else will look at the inbox again
+        }
+    }
+
+    @Override
+    public void release(IoRequest r) {
+        if (Thread.currentThread() == thread) {
+            loop.add(r);
+            return;
+        }
+        released.add(r);
+        wake();
+        if (state == CLOSED) {
+            failQueued();
+        }
+    }
+
+    private void checkRunning() {
+        Throwable f = failure;
+        if (f != null) {
+            throw new IllegalStateException(name + " failed and takes no more requests: " + f.getMessage(), f);
         }
         if (state != RUNNING) {
             throw new IllegalStateException("engine closed");
         }
-        try {
-            inbox.put(r);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for room in the ring's queue", e);
-        }
-        wakeIfSleeping();
-        if (state == CLOSED) {
-            failQueued(); // we raced with close: nobody else will look at the inbox again
-        }
     }
 
-    private void wakeIfSleeping() {
-        if (sleeping) {
-            wakeups++;
-            Libc.write(eventFd, ONE);
+    /** Writes the eventfd if the ring thread may sleep; never after the eventfd is closed. */
+    private void wake() {
+        if (!sleeping) {
+            return;
+        }
+        wakers.incrementAndGet();
+        try {
+            if (state != CLOSED) {
+                wakeups++;
+                Libc.write(eventFd, ONE);
+            }
+        } finally {
+            wakers.decrementAndGet();
         }
     }
 
@@ -150,8 +243,13 @@ public final class RingThread implements RequestSink {
                 state = CANCELLING;
             }
         }
-        if (eventFd >= 0 && state != CLOSED) {
-            Libc.write(eventFd, ONE);
+        wakers.incrementAndGet();
+        try {
+            if (state != CLOSED && eventFd >= 0) {
+                Libc.write(eventFd, ONE);
+            }
+        } finally {
+            wakers.decrementAndGet();
         }
         if (Thread.currentThread() == thread) {
             return;
@@ -172,14 +270,14 @@ public final class RingThread implements RequestSink {
     private void run() {
         CURRENT.set(this);
         try {
-            ring = Ring.create(entries, options);
-            ring.registerRingFd();
+            ring = factory.create();
             eventFd = Libc.eventfd(0, libc_h.EFD_CLOEXEC());
             if (eventFd < 0) {
                 ring.close();
                 throw new RingSetupException("eventfd for the ring thread's wake-ups", eventFd);
             }
-            loop = new RingLoop(ring, maxInFlight, completionExecutor, this::onReserved);
+            int bound = maxInFlight > 0 ? maxInFlight : ring.cqEntries() - RESERVED_SQES;
+            loop = new RingLoop(ring, bound, RESERVED_SQES, delivery, this::onReserved);
             // Requests that callbacks queue while a reap runs go out at once, as on an owned
             // ring (see RingLoop.submitBatch): inline callbacks add them here, on this thread;
             // deferred ones put them in the inbox from executor threads, drained between CQEs.
@@ -194,10 +292,17 @@ public final class RingThread implements RequestSink {
         try {
             eventLoop();
         } catch (Throwable t) {
-            Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
+            failure = t;
+            int errno = t instanceof RingFailedException rf ? rf.errno() : Errno.EIO;
+            loop.failAll(errno, name + " failed: " + t.getMessage());
+            System.getLogger("io.dioring").log(System.Logger.Level.ERROR,
+                    "dioring: " + name + " failed; its requests were failed and it takes no more", t);
         } finally {
             state = CLOSED;
             failQueued();
+            while (wakers.get() != 0) {
+                Thread.onSpinWait(); // a submitter is writing the eventfd right now
+            }
             ring.close();
             Libc.close(eventFd);
         }
@@ -213,7 +318,7 @@ public final class RingThread implements RequestSink {
                 failQueued();
                 cancelSent = loop.cancelAll();
             }
-            if (s != RUNNING && inbox.isEmpty() && !loop.busy()) {
+            if (s != RUNNING && inbox.isEmpty() && released.isEmpty() && !loop.busy()) {
                 if (!wakeArmed) {
                     return;
                 }
@@ -224,15 +329,18 @@ public final class RingThread implements RequestSink {
             if (!wakeArmed && s == RUNNING) {
                 wakeArmed = loop.prepareReserved(OP_READ, eventFd, wakeBuffer.address(), 8, WAKE);
             }
-            boolean wait = inbox.isEmpty() && wakeArmed;
+            boolean wait = inbox.isEmpty() && released.isEmpty() && wakeArmed;
             if (wait) {
                 sleeping = true;
-                if (!inbox.isEmpty() || state != s) {
+                if (!inbox.isEmpty() || !released.isEmpty() || state != s) {
                     wait = false; // a submitter got in before it could see us asleep
                 }
             }
-            loop.submit(wait);
-            sleeping = false;
+            try {
+                loop.submit(wait);
+            } finally {
+                sleeping = false;
+            }
             loop.reap();
         }
     }
@@ -245,30 +353,48 @@ public final class RingThread implements RequestSink {
 
     private void drainInbox() {
         IoRequest r;
+        while ((r = released.poll()) != null) {
+            loop.add(r); // a completed one is delivered by the loop's next prepare
+        }
         while ((r = inbox.poll()) != null) {
             if (state == CANCELLING) {
-                fail(r);
+                cancel(r, true);
             } else {
                 loop.add(r);
             }
         }
     }
 
+    /** Fails what is queued; on any thread (the ring thread at its end, or a submitter that raced it). */
     private void failQueued() {
+        boolean onRing = Thread.currentThread() == thread;
         IoRequest r;
+        while ((r = released.poll()) != null) {
+            if (r.completed) {
+                delivery.offload(r); // finished already; only its delivery was left to this ring
+            } else {
+                cancel(r, onRing);
+            }
+        }
         while ((r = inbox.poll()) != null) {
-            fail(r);
+            cancel(r, onRing);
         }
     }
 
-    private static void fail(IoRequest r) {
-        r.failure = new CancellationException(r.opName() + " " + r.file.path() + " at offset " + r.offset
-                + " cancelled: the engine was closed");
-        r.result = -Errno.ECANCELED;
-        r.completed = true;
-        if (r.listener != null) {
-            r.listener.onComplete(r);
+    private void cancel(IoRequest r, boolean onRing) {
+        Throwable f = failure;
+        String why = f != null ? name + " failed: " + f.getMessage() : "the engine was closed";
+        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
+                + r.offset + " cancelled: " + why);
+        if (f != null) {
+            e.initCause(f);
         }
-        r.run();
+        if (onRing) {
+            delivery.fail(r, e, Errno.ECANCELED, true);
+        } else {
+            // Not on the ring: no ring to hand an inline result to any more.
+            r.sink = null;
+            delivery.fail(r, e, Errno.ECANCELED, false);
+        }
     }
 }

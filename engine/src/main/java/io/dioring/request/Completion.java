@@ -51,18 +51,21 @@ public final class Completion {
     }
 
     /**
-     * Fails a request that can no longer be issued (its ring closed) with a
-     * CancellationException, runs its completion listener, and delivers it here.
+     * Tells the request's listener (the engine's own bookkeeping: ordering holds, pending
+     * counts) that it finished. A listener that throws is a bug of the engine; it is reported
+     * and must not stop the result from being delivered.
      */
-    public static void cancel(IoRequest r, String why) {
-        r.failure = new java.util.concurrent.CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: " + why);
-        r.result = -io.dioring.ffi.Errno.ECANCELED;
-        r.completed = true;
-        if (r.listener != null) {
-            r.listener.onComplete(r);
+    public static void notifyListener(IoRequest r) {
+        CompletionListener listener = r.listener;
+        if (listener == null) {
+            return;
         }
-        deliver(r);
+        try {
+            listener.onComplete(r);
+        } catch (Throwable t) {
+            Thread current = Thread.currentThread();
+            current.getUncaughtExceptionHandler().uncaughtException(current, t);
+        }
     }
 
     /** Blocks until a request with {@link IoRequest#waiter} set to this thread is delivered. */

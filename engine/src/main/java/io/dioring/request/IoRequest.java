@@ -65,6 +65,8 @@ public final class IoRequest implements Runnable {
     /** Sequence number among this file's requests, for ordering against earlier writes. */
     public long sequence;
     public boolean registeredWrite;
+    /** While held: earlier overlapping writes still in flight (InFlightWrites owns it). */
+    public int blockers;
     public IoRequest nextHeld;
     /**
      * Coalescing (seed 004): the next request carried by the same READV/WRITEV SQE, whose
@@ -181,6 +183,7 @@ public final class IoRequest implements Runnable {
         failure = null;
         sequence = 0;
         registeredWrite = false;
+        blockers = 0;
         nextHeld = null;
         nextMerged = null;
         unmerged = false;

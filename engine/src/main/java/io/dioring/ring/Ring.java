@@ -352,9 +352,8 @@ public final class Ring implements IoRing {
                 case Errno.EBUSY:
                     return 0;
                 default:
-                    throw new IllegalStateException("io_uring_enter(fd " + fd + ", to_submit " + count
-                            + ", min_complete " + minComplete + ", flags 0x" + Integer.toHexString(flags)
-                            + "): " + Errno.describe(r));
+                    throw new RingFailedException("io_uring_enter(fd " + fd + ", to_submit " + count
+                            + ", min_complete " + minComplete + ", flags 0x" + Integer.toHexString(flags) + ")", r);
             }
         }
     }

@@ -108,7 +108,7 @@ class AggregationPropertyTest {
                 outcome[1] = failure;
             }
         };
-        RingLoop loop = new RingLoop(sim, sim.cqEntries(), null, null);
+        RingLoop loop = new RingLoop(sim, sim.cqEntries(), 0, new io.dioring.deliver.Delivery(null, Runnable::run), null);
         loop.add(r);
         for (int i = 0; loop.busy(); i++) {
             loop.prepare();
@@ -188,7 +188,7 @@ class AggregationPropertyTest {
             for (int i = 0; i < n; i++) {
                 probes.add(newProbe(rnd, arena, sim, i));
             }
-            RingLoop loop = new RingLoop(sim, maxInFlight, null, null);
+            RingLoop loop = new RingLoop(sim, maxInFlight, 0, new io.dioring.deliver.Delivery(null, Runnable::run), null);
             CompletionHandler<Object> handler = new CompletionHandler<>() {
                 @Override
                 public void completed(long bytes, Object attachment) {

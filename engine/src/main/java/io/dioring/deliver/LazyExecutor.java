@@ -1,4 +1,4 @@
-package io.dioring.reap;
+package io.dioring.deliver;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -1,0 +1,89 @@
+package io.dioring.deliver;
+
+import io.dioring.request.Completion;
+import io.dioring.request.IoRequest;
+import java.util.concurrent.Executor;
+
+/**
+ * Decides where a finished request's result runs, in one place (seed 001):
+ *
+ * <ul>
+ * <li>a blocking caller waiting on the request is unparked wherever the result is known:
+ *     that runs no user code;
+ * <li>on the thread that owns the request's ring, right after its result is known
+ *     ({@link #onRing}): inline requests (INLINE mode, owned rings) run their callback there;
+ *     the rest go to the deferred executor, so a ring thread never runs user code that may
+ *     block;
+ * <li>anywhere else ({@link #offRing}: a submitter that finished an extending write, a thread
+ *     that closes or cancels): user code never runs on that caller's stack. Deferred
+ *     requests go to the executor; inline ones are handed back to their ring, which runs
+ *     them on its own thread at its next turn; a request whose ring is gone runs on the
+ *     offload executor ({@link #offload}).
+ * </ul>
+ */
+public final class Delivery {
+    private final Executor deferred;
+    private final Executor offload;
+
+    /**
+     * @param deferred the executor for deferred results, or null when every result runs
+     *        inline on its ring (INLINE mode, owned rings)
+     * @param offload where results run that may not run on the current thread and have no
+     *        ring to go to (created lazily by the engine)
+     */
+    public Delivery(Executor deferred, Executor offload) {
+        this.offload = offload;
+        this.deferred = deferred;
+    }
+
+    /** On the ring's owner thread, right after {@code r}'s result was set. */
+    public void onRing(IoRequest r) {
+        assert r.completed : "delivering a request that has no result";
+        if (r.waiter != null || r.inlineCompletion || deferred == null) {
+            Completion.deliver(r);
+        } else {
+            deferred.execute(r);
+        }
+    }
+
+    /** On a thread that does not own {@code r}'s ring: never runs user code here. */
+    public void offRing(IoRequest r) {
+        assert r.completed : "delivering a request that has no result";
+        if (r.waiter != null) {
+            Completion.deliver(r); // only unparks the waiter
+        } else if (deferred != null && !r.inlineCompletion) {
+            deferred.execute(r);
+        } else if (r.sink != null) {
+            r.sink.release(r); // its ring delivers it inline, on its own thread
+        } else {
+            offload(r);
+        }
+    }
+
+    /** Runs {@code r}'s delivery on the offload executor (its ring is gone). */
+    public void offload(IoRequest r) {
+        if (r.waiter != null) {
+            Completion.deliver(r);
+        } else {
+            offload.execute(r);
+        }
+    }
+
+    /**
+     * Sets {@code r}'s outcome to {@code failure} (it was never issued, or was cancelled),
+     * tells its listener, and delivers it: {@link #onRing} when {@code onRing}, else
+     * {@link #offRing}.
+     */
+    public void fail(IoRequest r, Throwable failure, int errno, boolean onRing) {
+        assert !r.completed : "failing a request that completed already";
+        r.failure = failure;
+        r.result = -errno;
+        r.completed = true;
+        Completion.notifyListener(r);
+        if (onRing) {
+            onRing(r);
+        } else {
+            offRing(r);
+        }
+    }
+}
