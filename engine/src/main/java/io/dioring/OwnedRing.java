@@ -107,7 +107,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     public int poll() {
         checkOwnerOutsideHandler("poll");
         pickUpReleased();
-        loop.prepare();
+        prepare();
         loop.submit(false);
         int n = reap();
         runAfterReap();
@@ -125,7 +125,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         int reaped = 0;
         do {
             pickUpReleased();
-            loop.prepare();
+            prepare();
             boolean wait = loop.inFlight() > 0 && released.isEmpty();
             loop.submit(wait);
             reaped += reap();
@@ -337,7 +337,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         assert !inHandler() : "a synchronous wait inside a completion handler would nest reaps";
         while (!r.delivered) {
             pickUpReleased();
-            loop.prepare();
+            prepare();
             loop.submit(loop.inFlight() > 0 && released.isEmpty());
             reap();
         }
@@ -345,6 +345,19 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
 
     boolean isOwner() {
         return Thread.currentThread() == owner;
+    }
+
+    /**
+     * Writes SQEs, counting as a handler context: requests finished elsewhere and handed
+     * back are delivered here, so their handlers run inside too.
+     */
+    private void prepare() {
+        reapDepth++;
+        try {
+            loop.prepare();
+        } finally {
+            reapDepth--;
+        }
     }
 
     /** Reaps, counting the depth: handlers run inside, on the owner thread. */
