@@ -231,14 +231,14 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
                     + "before registering others");
         }
         ring.registerBuffers(buffers);
-        loop.useFixedBuffers(buffers);
+        loop.encoder().useFixedBuffers(buffers);
     }
 
     /** Waits for everything in flight, then unregisters the buffers. No-op when none are. */
     public void unregisterBuffers() throws RingSetupException {
         checkOwner();
         drain();
-        loop.useFixedBuffers(new MemorySegment[0]);
+        loop.encoder().useFixedBuffers(new MemorySegment[0]);
         ring.unregisterBuffers();
     }
 
@@ -255,7 +255,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         if (file.isClosed()) {
             throw new IllegalStateException("registerFile: " + file.path() + " is closed");
         }
-        int existing = loop.fixedFileIndex(file.state());
+        int existing = loop.encoder().fixedFileIndex(file.state());
         if (existing >= 0) {
             return existing;
         }
@@ -266,25 +266,25 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         }
         int index = freeFileSlot();
         ring.updateFile(index, file.fd());
-        loop.useFixedFile(index, file.state());
+        loop.encoder().useFixedFile(index, file.state());
         return index;
     }
 
     /** Waits for everything in flight, then takes {@code file} out of the table. No-op when it is not in it. */
     public void unregisterFile(DirectFile file) throws RingSetupException {
         checkOwner();
-        int index = loop.fixedFileIndex(file.state());
+        int index = loop.encoder().fixedFileIndex(file.state());
         if (index < 0) {
             return;
         }
         drain();
         ring.updateFile(index, -1);
-        loop.useFixedFile(index, null);
+        loop.encoder().useFixedFile(index, null);
     }
 
     private int freeFileSlot() {
         for (int i = 0; i < FILE_TABLE_SIZE; i++) {
-            if (!loop.fixedFileSlotUsed(i)) {
+            if (!loop.encoder().fixedFileSlotUsed(i)) {
                 return i;
             }
         }
