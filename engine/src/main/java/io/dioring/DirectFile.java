@@ -192,8 +192,12 @@ public final class DirectFile implements AutoCloseable {
     }
 
     /**
-     * Writes all of {@code src} at {@code offset} and makes it durable (an fdatasync, or an
-     * fsync with {@code metadata}) before completing.
+     * Writes all of {@code src} at {@code offset} and makes it durable before completing: as
+     * an fdatasync would, or as an fsync with {@code metadata}. One round trip: each SQE of
+     * the write carries RWF_DSYNC (RWF_SYNC with {@code metadata}), so the kernel completes
+     * it only once it is durable, with no separate sync after it. (An IOSQE_IO_LINK to an
+     * fsync would be the other single-submission way; per-write flags need one SQE less and
+     * cover only this write's range.) A zero-length durable write is a plain sync.
      */
     public CompletableFuture<Long> writeDurably(long offset, MemorySegment src, boolean metadata) {
         CompletableFuture<Long> f = new CompletableFuture<>();
