@@ -3,7 +3,9 @@ package io.dioring.child;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -32,6 +34,7 @@ public final class Report {
         t.setDaemon(true);
         return t;
     });
+    private final List<Runnable> hangHooks = new CopyOnWriteArrayList<>();
     private boolean printed;
 
     /** The body of a subject's {@code main}. */
@@ -96,6 +99,14 @@ public final class Report {
         }
     }
 
+    /**
+     * Runs {@code hook} when a step hangs, before the RESULT line is printed: it records
+     * what the subject has counted so far (the step that would have recorded it never ends).
+     */
+    public void onHang(Runnable hook) {
+        hangHooks.add(hook);
+    }
+
     /** As {@link #within}, for a thread the subject started: joins it, or stops the subject as hung. */
     public void joinWithin(Duration limit, String what, Thread thread) throws Exception {
         within(limit, what, thread::join);
@@ -103,6 +114,13 @@ public final class Report {
 
     private void hung(String what, Duration limit) {
         put("hang", what + " (limit " + limit.toMillis() + " ms)");
+        for (Runnable hook : hangHooks) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                put("hangHookFailed", e);
+            }
+        }
         PrintStream err = System.err;
         err.println("HUNG: " + what + " did not return within " + limit.toMillis() + " ms; every thread:");
         Thread.getAllStackTraces().forEach((t, stack) -> {
