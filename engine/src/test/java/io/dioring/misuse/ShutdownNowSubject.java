@@ -22,13 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * Case b, a pool: eight threads read in a loop (half with {@code readFully}, half with
  * {@code read(...).get(...)}) through a submit queue of one place, so at any moment most of
  * them are blocked waiting for room; then {@code shutdownNow()} interrupts them all, as
- * StructuredTaskScope cancellation does. Each task ends at its first exception. Records how
+ * StructuredTaskScope cancellation does. Each task ends at its first exception; the pool
+ * gets half a second to end before the file is closed. Records how
  * the tasks ended ({@code tasksEndedBy}), the reads done before, whether {@code file.close()}
  * and {@code engine.close()} returned, {@code poolTerminated}, and the fd comparison.
  */
 public final class ShutdownNowSubject {
     private static final int THREADS = 8;
     private static final int BLOCKS = 64;
+    private static final java.time.Duration GRACE = java.time.Duration.ofMillis(500);
 
     private ShutdownNowSubject() {}
 
@@ -67,7 +69,11 @@ public final class ShutdownNowSubject {
                 }
             });
             report.put("readsBeforeShutdown", reads.get());
+            report.onHang(() -> report.put("tasksEndedBy", new TreeMap<>(endedBy)));
             pool.shutdownNow();
+            // As a caller would: give the tasks a moment to end before closing what they use.
+            // Interrupted tasks loop back into a submit meanwhile, still interrupted.
+            report.put("poolEndedBeforeClose", pool.awaitTermination(GRACE.toMillis(), TimeUnit.MILLISECONDS));
             report.within(CLOSE_LIMIT, "file.close() after shutdownNow()", file::close);
             report.within(CLOSE_LIMIT, "engine.close() after shutdownNow()", engine::close);
             report.put("poolTerminated", pool.awaitTermination(CLOSE_LIMIT.toMillis(), TimeUnit.MILLISECONDS));
