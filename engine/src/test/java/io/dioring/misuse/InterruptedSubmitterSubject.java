@@ -13,9 +13,13 @@ import io.dioring.child.Fds;
 import io.dioring.child.Report;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Case b, one thread at a time. Args: dir, {@link Variant}.
@@ -26,9 +30,11 @@ import java.util.concurrent.CountDownLatch;
  * <p>BLOCKED_*: a victim thread blocks on a full submit queue and is interrupted there. The
  * queue is made full without timing: one ring of depth 1, a submit queue of one place, and
  * INLINE completions; a first read's callback holds the ring thread (so it drains nothing)
- * until released, and a second read takes the queue's one place. Records
+ * until released, and a filler thread submits reads until it blocks too ({@code queueFull}).
+ * Records
  * {@code victimBlocked} (and where: {@code victimBlockedIn}), {@code victimThrown},
- * {@code victimOutcome}, {@code victimFlag}, the held reads' outcomes, and whether
+ * {@code victimOutcome}, {@code victimFlag}, the outcomes of the held and queued reads
+ * ({@code holderOutcome}, {@code queuedOutcomes}), and whether
  * {@code file.close()} returned and closed the descriptor ({@code fdClosed}).
  */
 public final class InterruptedSubmitterSubject {
@@ -59,7 +65,7 @@ public final class InterruptedSubmitterSubject {
                 flagSet(report, engine, file, variant);
             }
             report.within(SHORT, "file.close() after the interrupted submit", file::close);
-            report.put("fdClosed", !data.toString().equals(Fds.target(fd)));
+            report.put("fdClosed", !data.toRealPath().toString().equals(Fds.target(fd)));
             report.within(CLOSE_LIMIT, "engine.close()", engine::close);
             Fds.compare(report, before);
         });
@@ -121,7 +127,18 @@ public final class InterruptedSubmitterSubject {
             }
         });
         report.within(SHORT, "the first read's callback holding the ring thread", ringHeld::await);
-        CompletableFuture<Long> queued = file.read(BLOCK, engine.buffers().allocate(BLOCK));
+        // Fill the submit queue: a filler submits until it blocks (however many places it has).
+        List<CompletableFuture<Long>> queued = new CopyOnWriteArrayList<>();
+        AtomicBoolean stopFilling = new AtomicBoolean();
+        MemorySegment fillBuf = engine.buffers().allocate(BLOCK);
+        Thread filler = new Thread(() -> {
+            while (!stopFilling.get()) {
+                queued.add(file.read(BLOCK, fillBuf));
+            }
+        }, "filler");
+        filler.start();
+        report.put("queueFull", Fixture.awaitBlockedInEngine(filler, SHORT)).put("queued", queued.size());
+        stopFilling.set(true);
 
         MemorySegment victimBuf = engine.buffers().allocate(BLOCK);
         CompletableFuture<Long> victimResult = new CompletableFuture<>();
@@ -150,8 +167,13 @@ public final class InterruptedSubmitterSubject {
         report.joinWithin(SHORT, "the interrupted victim's call", victim);
 
         release.countDown();
+        report.joinWithin(SHORT, "the filler's last submit once the ring goes on", filler);
         report.put("victimOutcome", Fixture.outcome(victimResult));
         report.put("holderOutcome", Fixture.outcome(holder));
-        report.put("queuedOutcome", Fixture.outcome(queued));
+        Map<String, Integer> queuedOutcomes = new TreeMap<>();
+        for (CompletableFuture<Long> f : queued) {
+            queuedOutcomes.merge(Fixture.outcome(f), 1, Integer::sum);
+        }
+        report.put("queuedOutcomes", queuedOutcomes).put("queuedAtEnd", queued.size());
     }
 }

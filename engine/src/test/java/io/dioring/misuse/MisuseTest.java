@@ -102,6 +102,7 @@ class MisuseTest {
                 variant.name());
         String interrupted = java.io.InterruptedIOException.class.getName();
         List<Consumer<Map<String, String>>> checks = new ArrayList<>();
+        checks.add(f -> assertEquals("true", f.get("queueFull"), "a filler blocked on the full submit queue"));
         checks.add(f -> assertEquals("true", f.get("victimBlocked"),
                 "the victim must block on the full submit queue before it is interrupted"));
         if (variant == InterruptedSubmitterSubject.Variant.BLOCKED_READ_FULLY) {
@@ -115,7 +116,8 @@ class MisuseTest {
         }
         checks.add(f -> assertEquals("true", f.get("victimFlag"), "the victim's interrupt flag must stay set"));
         checks.add(f -> assertEquals("completed:4096", f.get("holderOutcome"), "the read that held the ring"));
-        checks.add(f -> assertEquals("completed:4096", f.get("queuedOutcome"), "the read that filled the queue"));
+        checks.add(f -> assertEquals("{completed:4096=" + f.get("queuedAtEnd") + "}", f.get("queuedOutcomes"),
+                "the reads that filled the queue"));
         checks.add(f -> assertEquals("true", f.get("fdClosed"), "file.close() returned and closed the descriptor"));
         checks.add(MisuseTest::fdsUnchanged);
         r.assertAllOf(checks);
@@ -244,7 +246,8 @@ class MisuseTest {
                 f -> assertEquals("10", f.get("reported"), "thrown exceptions that reached an uncaught-exception handler"),
                 f -> assertEquals("1000", f.get("furtherCompleted"), "reads after the throwing handlers"),
                 f -> assertEquals("0", f.get("furtherFailed"), "of which failed"),
-                f -> assertEquals("1", f.get("ringThreadsAlive"), "ring threads alive (the engine has one)"),
+                f -> assertTrue(Long.parseLong(f.get("ringThreadsAlive")) >= 1,
+                        "the engine's ring thread must still be alive: " + f.get("ringThreadsAlive")),
                 MisuseTest::fdsUnchanged));
     }
 
