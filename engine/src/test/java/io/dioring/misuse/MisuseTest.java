@@ -3,6 +3,7 @@ package io.dioring.misuse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.IoEngine;
@@ -305,6 +306,9 @@ class MisuseTest {
     }
 
     static void fdsUnchanged(Map<String, String> f) {
+        if (f.get("fdsAfter") == null) {
+            fail("descriptors not compared: the subject did not get as far as closing the engine");
+        }
         assertEquals("{}", f.get("fdsLeaked"), "descriptors open after the engine closed that were not before");
         assertEquals("{}", f.get("fdsGone"), "descriptors closed that the engine did not open");
         assertEquals(f.get("fdsBefore"), f.get("fdsAfter"), "open descriptors before the engine and after it closed");
