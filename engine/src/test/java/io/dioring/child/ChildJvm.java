@@ -87,7 +87,7 @@ public final class ChildJvm {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         List<Path> crashReports = new ArrayList<>();
-        try (var files = Files.newDirectoryStream(dir, "hs_err*")) {
+        try (var files = Files.newDirectoryStream(dir, "hs_err_pid*.log")) {
             files.forEach(crashReports::add);
         }
         return new ChildResult(caseName, command, process.exitValue(), timedOut, timeout, took,
@@ -102,6 +102,8 @@ public final class ChildJvm {
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-ea");
         command.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"));
+        // A crash inside a compiled method also writes compiler replay data, by default to the cwd.
+        command.add("-XX:ReplayDataFile=" + dir.resolve("replay_pid%p.log"));
         command.add("-XX:-CreateCoredumpOnCrash");
         // Children are short-lived: a small heap and the C1 compiler start them fastest.
         command.add("-Xmx256m");
