@@ -24,9 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Alignment</h2>
  * With O_DIRECT ({@link #isDirect()}), every offset and length must be a multiple of
  * {@link #offsetAlignment()} and every buffer address a multiple of
- * {@link #memoryAlignment()} (from STATX_DIOALIGN, else the device's logical block size,
- * else 4096). A request that breaks a rule throws {@link IllegalArgumentException} at the
- * call, naming the value, the alignment and the path. Buffers must be native memory
+ * {@link #memoryAlignment()} (from STATX_DIOALIGN, else the device's logical block size).
+ * A request that breaks a rule throws {@link IllegalArgumentException} at the call, naming
+ * the value, the alignment and the path. Where the kernel reports no alignment (FUSE, NFS,
+ * tmpfs: {@code alignment().reported()} is false) dioring checks none and the kernel
+ * decides each request (EINVAL fails it). Buffers must be native memory
  * ({@link IoBuffers}).
  *
  * <h2>Results</h2>
@@ -126,6 +128,22 @@ public final class DirectFile implements AutoCloseable {
         synchronized (closeMonitor) {
             return writes - extendingWrites;
         }
+    }
+
+    /**
+     * With {@code on}, each read on this file completes with exactly the bytes the kernel
+     * returned for it: a short read is not resubmitted for the rest (its prefix is the
+     * result, even mid-file) and the file's requests are never merged with others. For
+     * callers that must account for every read as the kernel made it, as dd does. Off by
+     * default; writes are unaffected.
+     */
+    public void setRawOutcomes(boolean on) {
+        state.setRawOutcomes(on);
+    }
+
+    /** Whether {@link #setRawOutcomes(boolean)} is on. */
+    public boolean rawOutcomes() {
+        return state.rawOutcomes();
     }
 
     /** Requests held back so far because they overlapped a write in flight. */

@@ -23,7 +23,8 @@ public final class FileProbe {
 
     /**
      * The file's O_DIRECT alignment: STATX_DIOALIGN where the filesystem reports it, else
-     * the logical block size of a block device, else {@link DioAlignment#DEFAULT}.
+     * the logical block size of a block device, else {@link DioAlignment#noneReported()}:
+     * filesystems that state no rule (FUSE, NFS, tmpfs) leave the decision to the kernel.
      */
     public static DioAlignment alignment(int fd) {
         try (Arena arena = Arena.ofConfined()) {
@@ -43,7 +44,7 @@ public final class FileProbe {
                     return new DioAlignment(logical, logical, "BLKSSZGET");
                 }
             }
-            return new DioAlignment(DioAlignment.DEFAULT, DioAlignment.DEFAULT, "default");
+            return DioAlignment.noneReported();
         }
     }
 

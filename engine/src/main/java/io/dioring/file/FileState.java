@@ -18,6 +18,7 @@ public final class FileState {
     private final AtomicLong size;
     private final InFlightWrites inFlightWrites = new InFlightWrites();
     private volatile boolean coalescing = true;
+    private volatile boolean rawOutcomes;
 
     public FileState(int fd, Path path, boolean direct, boolean readable, boolean writable,
             DioAlignment alignment, int maxIoBytes, long size) {
@@ -72,6 +73,18 @@ public final class FileState {
 
     public void setCoalescing(boolean on) {
         coalescing = on;
+    }
+
+    /**
+     * Whether each read completes with exactly what the kernel returned for it: a short
+     * read is judged as it came (prefix rule), never resubmitted, and never merged.
+     */
+    public boolean rawOutcomes() {
+        return rawOutcomes;
+    }
+
+    public void setRawOutcomes(boolean on) {
+        rawOutcomes = on;
     }
 
     /** Writes in flight on this file, by byte range. */

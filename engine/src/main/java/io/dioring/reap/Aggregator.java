@@ -20,6 +20,9 @@ import io.dioring.request.IoRequest;
  * <li>With O_DIRECT, a remainder that starts off the file's alignment cannot be
  *     resubmitted (the kernel would refuse it): a read short there has met end of file,
  *     a write short there fails with EIO.
+ * <li>On a file with raw outcomes ({@code FileState.rawOutcomes()}: a dd-style caller that
+ *     must see each read as the kernel returned it), a short read is never resubmitted:
+ *     the prefix it transferred is the result.
  * <li>EAGAIN and EINTR on a slice are retried a bounded number of times, then count as
  *     errors.
  * </ul>
@@ -61,7 +64,7 @@ public final class Aggregator {
         }
         boolean continuable = result > 0 && ((sliceOffset + result) & (alignment - 1)) == 0;
         if (r.op == IoRequest.READ) {
-            if (continuable) {
+            if (continuable && !r.file.rawOutcomes()) {
                 return Verdict.RESUBMIT;
             }
             r.shortPosition = Math.min(r.shortPosition, sliceRelative + result);

@@ -388,7 +388,7 @@ public final class RingLoop {
 
     /** Whether {@code r} may share an SQE: a plain data request, one buffer, one slice, untouched. */
     private static boolean coalescible(IoRequest r) {
-        return r.isData() && r.file.coalescing() && r.segmentCount == 1 && r.bufIndex[0] < 0 && !r.unmerged
+        return r.isData() && r.file.coalescing() && !r.file.rawOutcomes() && r.segmentCount == 1 && r.bufIndex[0] < 0 && !r.unmerged
                 && r.errno == 0 && r.issued == 0 && r.length > 0 && r.length <= r.file.maxIoBytes();
     }
 

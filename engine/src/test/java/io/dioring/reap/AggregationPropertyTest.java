@@ -140,6 +140,27 @@ class AggregationPropertyTest {
     }
 
     @Test
+    void rawOutcomesJudgeAShortReadAsItCameInsteadOfResubmittingIt() {
+        for (boolean raw : new boolean[] {false, true}) {
+            try (Arena arena = Arena.ofConfined(); SimulatedRing sim = new SimulatedRing(3, 8, 16)) {
+                sim.completeChance = 1;
+                sim.partialSubmit = 0;
+                SimulatedRing.SimFile f = sim.file(11);
+                f.setContents(new byte[8 * 4096]);
+                f.shortAt = 4096 * 3; // inside slice 1 of 4 (2 blocks each), transient
+                FileState file = new FileState(11, Path.of("/sim/raw"), true, true, true,
+                        new DioAlignment(SECTOR, SECTOR, "simulated"), 2 * 4096, 8 * 4096);
+                file.setRawOutcomes(raw);
+                Object[] outcome = runAlone(sim,
+                        new IoRequest().set(IoRequest.READ, file, 0, arena.allocate(8 * 4096), -1));
+                assertNull(outcome[1], "raw " + raw);
+                assertEquals(raw ? 3L * 4096 : 8L * 4096, outcome[0],
+                        "raw " + raw + ": the prefix up to the short slice, or all of it after resubmission");
+            }
+        }
+    }
+
+    @Test
     void eagainIsRetriedABoundedNumberOfTimesThenStands() {
         try (Arena arena = Arena.ofConfined(); SimulatedRing sim = new SimulatedRing(2, 4, 8)) {
             SimulatedRing.SimFile f = sim.file(9);

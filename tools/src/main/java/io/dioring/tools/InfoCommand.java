@@ -162,7 +162,7 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf(LABEL, "max I/O:", maxIo > 0 ? maxIo + " bytes per request (device max_sectors_kb)"
                     : "unknown (not backed by a block device)");
             DioAlignment a = FileProbe.alignment(fd);
-            if (directory && a.source().equals("default")) {
+            if (directory && !a.reported()) {
                 out.printf(LABEL, "DIO alignment:", "none of its own (STATX_DIOALIGN is reported for regular files "
                         + "and block devices)");
                 printDeviceAlignment(out, target.devMajor, target.devMinor);
@@ -214,7 +214,7 @@ public final class InfoCommand implements Callable<Integer> {
         return switch (source) {
             case "statx" -> "statx STATX_DIOALIGN";
             case "BLKSSZGET" -> "BLKSSZGET, the device's logical block size";
-            case "default" -> "nothing reported: default " + DioAlignment.DEFAULT;
+            case DioAlignment.NONE_REPORTED -> "nothing reported: the kernel decides each request";
             default -> source;
         };
     }
