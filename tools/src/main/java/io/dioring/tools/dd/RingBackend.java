@@ -65,7 +65,7 @@ public final class RingBackend implements DdBackend, AutoCloseable {
     @Override
     public DdInput openInput(String path, int flags) throws DdIoException {
         DdInput in = posix.openInput(path, flags);
-        if (in instanceof PosixBackend.FdFile f && positional(f.fd())) {
+        if (in instanceof PosixBackend.FdFile f && positional(f.fd()) && ringReady()) {
             return new RingInput(f, name(path));
         }
         return in;
@@ -75,7 +75,8 @@ public final class RingBackend implements DdBackend, AutoCloseable {
     public DdOutput openOutput(String path, int flags, boolean nocreat, boolean excl, boolean truncate,
             boolean tryReadWrite) throws DdIoException {
         DdOutput out = posix.openOutput(path, flags, nocreat, excl, truncate, tryReadWrite);
-        if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0) {
+        if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0
+                && ringReady()) {
             return new RingOutput(f, name(path), isRegular(f.fd()));
         }
         return out;
@@ -92,6 +93,19 @@ public final class RingBackend implements DdBackend, AutoCloseable {
             ring = engine.ownedRing(queueDepth);
         }
         return ring;
+    }
+
+    /**
+     * Sets the ring up while dd opens its files, as GNU dd's start-up, not inside the timed
+     * copy; where that fails the file stays with the synchronous backend (same results).
+     */
+    private boolean ringReady() {
+        try {
+            ring();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Releases the ring and the engine (after every file is closed). */
