@@ -3,6 +3,7 @@ package io.dioring.tools.dd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +35,14 @@ class DdInheritedDescriptorTest {
         assumeTrue(present, "GNU dd or bash missing");
     }
 
-    private static String ours() {
-        return String.join(" ", ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", "'" + System.getProperty("java.class.path") + "'",
-                DdMainForTests.class.getName());
+    /** A script in the temp dir that runs dioring dd's main in a JVM like this one. */
+    private String ours() throws IOException {
+        Path script = dir.resolve("dioring-dd");
+        Files.writeString(script, "#!/bin/sh\nexec '" + ProcessHandle.current().info().command().orElseThrow()
+                + "' --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path") + "' "
+                + DdMainForTests.class.getName() + " \"$@\"\n");
+        script.toFile().setExecutable(true);
+        return script.toString();
     }
 
     private record Shell(int exit, String stdout) {}
@@ -68,6 +73,8 @@ class DdInheritedDescriptorTest {
     @Test
     void twoDdsSharingStdinEachContinueWhereTheOtherStopped() throws Exception {
         sameAsGnu("($DD bs=1 skip=1 count=1 2>/dev/null; $DD bs=1 skip=1 2>/dev/null) < in > out; cat out");
+        Shell probe = sh(false, "$DD if=in 2>&1");
+        assertEquals(0, probe.exit(), "dioring dd runs: " + probe.stdout());
     }
 
     @Test
