@@ -169,6 +169,9 @@ public final class FaultFs implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // the hook runs anyway
         }
+        if (mounted(mountPoint)) {
+            throw new IOException("faultfs still mounted on " + mountPoint + " after fusermount3 -u and umount -l");
+        }
         deleteTree(dir);
     }
 
