@@ -61,6 +61,7 @@ final class DdCopy {
 
     private final DdOptions o;
     private final DdBackend backend;
+    private DdSignals signals = DdSignals.none();
     private final PrintStream err;
     private final LongSupplier clock;
     private final String inputName;
@@ -87,6 +88,10 @@ final class DdCopy {
     private long inputOffset;
     /** Where the next write goes. */
     private long outputOffset;
+    /** Where GNU dd's calls would have left the input descriptor's offset (inherited stdin). */
+    private long inputFdOffset;
+    /** Where GNU dd's calls would have left the output descriptor's offset: after the last write. */
+    private long outputFdOffset;
     private boolean outputDirect;
     private boolean warnPartialRead;
     private long prevNread;
@@ -116,8 +121,8 @@ final class DdCopy {
 
     private enum Kind { BLOCK, OBS, FINAL }
 
-    private record Write(MemorySegment buffer, boolean inputBuffer, long length, Kind kind, long rFullAt,
-            long rPartialAt) {}
+    private record Write(MemorySegment buffer, boolean inputBuffer, long offset, long length, Kind kind,
+            long rFullAt, long rPartialAt) {}
 
     /** A write that failed, in order: dd reports it and stops. */
     private static final class WriteFailed extends Exception {
@@ -138,6 +143,13 @@ final class DdCopy {
         this.inputName = options.inputFile == null ? "standard input" : options.inputFile;
         this.outputName = options.outputFile == null ? "standard output" : options.outputFile;
         this.conversions = options.conversions;
+    }
+
+    /** Handles SIGINT and SIGUSR1 as GNU dd does (the CLI installs them; embedded use does not). */
+    DdCopy withSignals(DdSignals s) {
+        this.signals = s;
+        s.setLastWords(this::printStats);
+        return this;
     }
 
     private boolean conv(int mask) {
@@ -246,6 +258,7 @@ final class DdCopy {
         }
         inputSeekable = in.seekable();
         inputOffset = in.startOffset();
+        inputFdOffset = inputOffset;
         inputSeekErrno = in.seekErrno();
 
         boolean notrunc = conv(C_NOTRUNC);
@@ -277,6 +290,7 @@ final class DdCopy {
             throw new Exit(EXIT_FAILURE);
         }
         outputDirect = (o.outputFlags & F_DIRECT) != 0;
+        outputFdOffset = out.startOffset();
         if (o.outputFile != null && o.seekRecords != 0 && !notrunc) {
             try {
                 out.truncate(size);
@@ -354,6 +368,7 @@ final class DdCopy {
             // reported already
         }
         discardReads();
+        settleOffsets();
         int syncStatus = synchronizeOutput();
         if (syncStatus != 0) {
             throw new Exit(syncStatus);
@@ -371,6 +386,60 @@ final class DdCopy {
             throw new Exit(EXIT_FAILURE);
         }
         printStats();
+    }
+
+    /** Inherited descriptors end where GNU dd's read/write/lseek calls would leave them. */
+    private void settleOffsets() {
+        in.endAt(inputFdOffset);
+        out.endAt(outputFdOffset);
+    }
+
+    // ---------------------------------------------------------------- signals
+
+    /**
+     * process_signals: between blocks, SIGUSR1 prints the statistics; SIGINT finishes what
+     * is in flight, prints them and dies by the signal (cleanup() without synchronizing).
+     */
+    private void processSignals() {
+        while (signals.pending()) {
+            int interrupt = signals.interrupt();
+            if (interrupt == 0) {
+                if (signals.takeInfoRequest()) {
+                    printStats();
+                }
+                continue;
+            }
+            if (!signals.claimInterrupt()) {
+                signals.awaitDeath();
+            }
+            try {
+                drainWrites();
+            } catch (WriteFailed reported) {
+                // its message is out; the statistics follow
+            }
+            discardReads();
+            settleOffsets();
+            boolean closed = true;
+            try {
+                in.close();
+            } catch (DdIoException e) {
+                error("closing input file " + DdText.quoteAlways(inputName), e);
+                closed = false;
+            }
+            if (closed) {
+                try {
+                    out.close();
+                } catch (DdIoException e) {
+                    error("closing output file " + DdText.quoteAlways(outputName), e);
+                    closed = false;
+                }
+            }
+            if (closed) {
+                printStats();
+            }
+            err.flush();
+            signals.die(interrupt);
+        }
     }
 
     private int synchronizeOutput() {
@@ -591,8 +660,8 @@ final class DdCopy {
             awaitOldestWrite();
         }
         out.submitWrite(outputOffset, buffer.asSlice(0, length));
+        writes.add(new Write(buffer, inputBuffer, outputOffset, length, kind, rFull, rPartial));
         outputOffset += length;
-        writes.add(new Write(buffer, inputBuffer, length, kind, rFull, rPartial));
     }
 
     private void awaitOldestWrite() throws WriteFailed {
@@ -607,6 +676,7 @@ final class DdCopy {
         }
         (w.inputBuffer() ? freeInput : freeOutput).add(w.buffer());
         wBytes += n;
+        outputFdOffset = w.offset() + n;
         if (e == null) {
             switch (w.kind()) {
                 case BLOCK -> {
@@ -685,6 +755,7 @@ final class DdCopy {
     // ---------------------------------------------------------------- skip / seek
 
     private void advanceInputOffset(long n) {
+        inputFdOffset += n;
         if (0 <= inputOffset) {
             long sum = inputOffset + n;
             inputOffset = (sum < 0) ? -1 : sum;
@@ -723,13 +794,14 @@ final class DdCopy {
                     records = 0;
                 }
                 advanceInputOffset(offset);
+                inputFdOffset = target; // lseek put it there, past the end of the file or not
                 return records;
             } catch (DdIoException e) {
                 lseekErrno = e.errno();
             }
         }
         try {
-            in.seekEnd();
+            inputFdOffset = in.seekEnd();
             if (lseekErrno == 0) {
                 lseekErrno = PosixBackend.EOVERFLOW;
             }
@@ -740,6 +812,7 @@ final class DdCopy {
         }
         MemorySegment buf = takeInputBuffer();
         do {
+            processSignals();
             long want = records != 0 ? blocksize : bytes[0];
             long n = ireadFnc(buf.asSlice(0, want));
             if (n < 0) {
@@ -791,6 +864,7 @@ final class DdCopy {
             long target = Math.addExact(out.startOffset(), offset);
             out.seek(target);
             outputOffset = target;
+            outputFdOffset = target;
             return;
         } catch (ArithmeticException e) {
             lseekErrno = 0;
@@ -798,7 +872,7 @@ final class DdCopy {
             lseekErrno = e.errno();
         }
         try {
-            out.seekEnd();
+            outputFdOffset = out.seekEnd();
             if (lseekErrno == 0) {
                 lseekErrno = PosixBackend.EOVERFLOW;
             }
@@ -865,6 +939,7 @@ final class DdCopy {
                 : o.maxRecords + (o.maxBytes != 0 ? 1 : 0);
 
         while (true) {
+            processSignals();
             if (o.status == STATUS_PROGRESS) {
                 long progressTime = clock.getAsLong();
                 if (nextTime <= progressTime) {
