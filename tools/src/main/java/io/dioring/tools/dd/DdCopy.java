@@ -313,6 +313,11 @@ final class DdCopy {
         long budget = 256L << 20;
         readDepth = (int) Math.max(1, Math.min(readDepth, budget / o.inputBlocksize));
         writeDepth = (int) Math.max(1, Math.min(writeDepth, budget / o.outputBlocksize));
+        if (o.outputNocache) {
+            // GNU drops each range before its next write starts; with later writes to the file
+            // still in flight the kernel was seen to keep the dropped pages (io_uring, qd=8)
+            writeDepth = 1;
+        }
 
         startTime = clock.getAsLong();
         nextTime = startTime + XTIME_PRECISION;
