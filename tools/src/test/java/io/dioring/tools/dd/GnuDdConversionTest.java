@@ -122,21 +122,33 @@ class GnuDdConversionTest {
 
     // ------------------------------------------------------------------ running both
 
-    /** What a run left behind, plus the output's allocated 512-byte blocks (-1 if absent). */
-    record Run(GnuDdComparisonTest.Outcome outcome, long blocks) {}
+    /**
+     * What a run left behind, plus the output's allocated 512-byte blocks (-1 if absent) and,
+     * if asked for, which of its pages were in the page cache before the test read it.
+     */
+    record Run(GnuDdComparisonTest.Outcome outcome, long blocks, boolean[] cachedPages) {}
 
     private static Run gnu(List<String> args, Path output) throws Exception {
+        return gnu(args, output, false);
+    }
+
+    private static Run gnu(List<String> args, Path output, boolean residency) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add("dd"); // argv[0] is what GNU dd prints before its messages
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("PATH", GNU_DD.getParent().toString());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        return finish(pb.start(), null, args, output);
+        return finish(pb.start(), null, args, output, residency);
+    }
+
+    private static Run finish(Process p, byte[] stdin, List<String> args, Path output) throws Exception {
+        return finish(p, stdin, args, output, false);
     }
 
     /** Feeds {@code stdin} (null: none) through a pipe, collects stdout and stderr. */
-    private static Run finish(Process p, byte[] stdin, List<String> args, Path output) throws Exception {
+    private static Run finish(Process p, byte[] stdin, List<String> args, Path output, boolean residency)
+            throws Exception {
         Thread feeder = Thread.ofVirtual().start(() -> {
             try (var in = p.getOutputStream()) {
                 if (stdin != null) {
@@ -161,21 +173,29 @@ class GnuDdConversionTest {
         }
         t.join(TimeUnit.SECONDS.toMillis(10));
         feeder.join(TimeUnit.SECONDS.toMillis(10));
-        return run(p.exitValue(), new String(stderr[0], StandardCharsets.UTF_8), stdout, output);
+        return run(p.exitValue(), new String(stderr[0], StandardCharsets.UTF_8), stdout, output, residency);
     }
 
-    private static Run run(int exit, String stderr, byte[] stdout, Path output) throws IOException {
+    private static Run run(int exit, String stderr, byte[] stdout, Path output, boolean residency)
+            throws IOException {
         if (output == null || !Files.exists(output)) {
-            return new Run(new GnuDdComparisonTest.Outcome(exit, stderr, stdout, -1, null), -1);
+            return new Run(new GnuDdComparisonTest.Outcome(exit, stderr, stdout, -1, null), -1, null);
         }
+        boolean[] cached = residency ? residency(output) : null; // before reading it caches everything
         return new Run(new GnuDdComparisonTest.Outcome(exit, stderr, stdout, Files.size(output),
-                Files.readAllBytes(output)), allocatedBlocks(output));
+                Files.readAllBytes(output)), allocatedBlocks(output), cached);
     }
 
     private static Run ours(List<String> args, byte[] stdin, Path output, DdBackend backend) throws IOException {
+        return ours(args, stdin, output, backend, false);
+    }
+
+    private static Run ours(List<String> args, byte[] stdin, Path output, DdBackend backend, boolean residency)
+            throws IOException {
+        // no output path: that helper would read the output (into the page cache) before run() looks
         GnuDdComparisonTest.Outcome o = GnuDdComparisonTest.ours(args,
-                stdin == null ? InputStream.nullInputStream() : new ByteArrayInputStream(stdin), output, backend);
-        return run(o.exit(), o.stderr(), o.stdout(), output);
+                stdin == null ? InputStream.nullInputStream() : new ByteArrayInputStream(stdin), null, backend);
+        return run(o.exit(), o.stderr(), o.stdout(), output, residency);
     }
 
     /** st_blocks: what the file system allocated, in 512-byte units. */
@@ -491,6 +511,67 @@ class GnuDdConversionTest {
                         closeBackend(b);
                     }
                     boolean[] afterOurs = residency(cached);
+                    assertSame(g, d, String.join(" ", args));
+                    assertTrue(count(afterGnu, false) > 0, "GNU dd dropped some pages: " + String.join(" ", c));
+                    assertEquals(render(afterGnu), render(afterOurs), "pages cached after dd " + args);
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    /**
+     * oflag=nocache drops what GNU dd drops of the output, GNU's bookkeeping of the output
+     * offset included. The writes are O_DSYNC, so that the pages are clean when dd advises
+     * and the drops are deterministic.
+     */
+    @TestFactory
+    Stream<DynamicTest> outputNocacheLeavesTheSamePagesCachedAsGnu() throws IOException {
+        Path source = dir.resolve("source");
+        byte[] data = new byte[(1 << 20) + 5000];
+        new Random(6).nextBytes(data);
+        Files.write(source, data);
+        String[][] cases = {
+            {"bs=64K", "count=5"},
+            {"bs=100K", "count=9"}, // steps of 128 KiB that do not fall on block boundaries
+            {"bs=1000", "count=300", "seek=3"},
+            {"ibs=3000", "obs=5000", "count=100"},
+            {"bs=64K"}, // to the end of the input: the end of the output is dropped too
+            {"bs=64K", "count=7", "conv=notrunc", "PRE"},
+        };
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Backend backend : backends()) {
+            if (backend.name().startsWith("threads")) {
+                continue; // it does not drop caches
+            }
+            for (String[] c : cases) {
+                List<String> ops = new ArrayList<>(List.of(c));
+                boolean pre = ops.remove("PRE");
+                tests.add(DynamicTest.dynamicTest(backend.name() + ": " + String.join(" ", ops), () -> {
+                    Path output = dir.resolve("out");
+                    List<String> args = new ArrayList<>(List.of("if=" + source, "of=" + output,
+                            "oflag=nocache,dsync"));
+                    args.addAll(ops);
+                    byte[] initial = pre ? GnuDdComparisonTest.preexisting(1_500_000) : null;
+                    GnuDdComparisonTest.reset(output, initial);
+                    if (pre) {
+                        cacheAll(output);
+                    }
+                    Run g = gnu(args, output, true);
+                    boolean[] afterGnu = g.cachedPages();
+                    GnuDdComparisonTest.reset(output, initial);
+                    if (pre) {
+                        cacheAll(output);
+                    }
+                    DdBackend b = backend.make().get();
+                    Run d;
+                    try {
+                        d = ours(args, null, output, b, true);
+                    } finally {
+                        closeBackend(b);
+                    }
+                    boolean[] afterOurs = d.cachedPages();
+
                     assertSame(g, d, String.join(" ", args));
                     assertTrue(count(afterGnu, false) > 0, "GNU dd dropped some pages: " + String.join(" ", c));
                     assertEquals(render(afterGnu), render(afterOurs), "pages cached after dd " + args);
