@@ -148,7 +148,8 @@ final class DdCopy {
         this.inputCache = DdCache.forInput(options);
         this.outputCache = DdCache.forOutput(options);
         this.converter = DdConversions.of(options);
-        this.sparse = (options.conversions & C_SPARSE) != 0 ? new DdSparse() : null;
+        this.sparse = (options.conversions & C_SPARSE) != 0 ? new DdSparse((options.outputFlags & F_APPEND) != 0)
+                : null;
     }
 
     private boolean conv(int mask) {
@@ -1005,7 +1006,7 @@ final class DdCopy {
         discardReads();
 
         DdSparse.Failure extend = sparse == null ? null
-                : sparse.extendAfterFinalSeek(out, outputOffset, DdText.quoteAlways(outputName));
+                : sparse.extendAfterFinalSeek(out, DdText.quoteAlways(outputName));
         if (extend != null) {
             error(extend.message(), extend.cause());
             return EXIT_FAILURE;

@@ -9,6 +9,11 @@ import java.lang.foreign.MemorySegment;
  * would). If the output cannot seek there (a pipe, an offset the file system refuses), dd
  * writes the block and stops trying. A file whose last output was such a seek is shorter
  * than what dd wrote, so at the end it is extended to the output offset with ftruncate.
+ *
+ * <p>The seek is relative to the descriptor's offset, which is where the block would have
+ * been written, except with oflag=append: there every write leaves the offset at the end of
+ * the file, and a zero block after a write is skipped from there (GNU's arithmetic, so the
+ * same file size comes out).
  */
 final class DdSparse {
     /** Compared against, a piece at a time: a block is NUL if it matches zeros all along. */
@@ -17,8 +22,17 @@ final class DdSparse {
     /** A failure at the end, for dd's message. */
     record Failure(String message, DdIoException cause) {}
 
+    private final boolean append;
     private boolean enabled = true;
     private boolean finalOpWasSeek;
+    /** Whether any write went out since the last seek (or ever, before the first). */
+    private boolean wroteSinceSeek;
+    /** Where the last seek put the descriptor's offset. */
+    private long seekedTo = -1;
+
+    DdSparse(boolean append) {
+        this.append = append;
+    }
 
     /**
      * For the write of {@code block} at {@code offset}: true if it is all NUL and the output
@@ -31,26 +45,36 @@ final class DdSparse {
         }
         finalOpWasSeek = false;
         if (!enabled || !isNul(block)) {
+            wroteSinceSeek = true;
             return false;
         }
         try {
-            out.seek(Math.addExact(offset, block.byteSize()));
+            long from = offset;
+            if (append) {
+                from = wroteSinceSeek ? out.size() : seekedTo >= 0 ? seekedTo : offset;
+            }
+            long target = Math.addExact(from, block.byteSize());
+            out.seek(target);
+            seekedTo = target;
         } catch (DdIoException | ArithmeticException e) {
             enabled = false; // advisory: no message, the block is written
+            wroteSinceSeek = true;
             return false;
         }
+        wroteSinceSeek = false;
         finalOpWasSeek = true;
         return true;
     }
 
     /**
-     * End of the copy: if the last output was a seek, a regular file shorter than
-     * {@code outputOffset} is extended to it. The failure to report, or null.
+     * End of the copy: if the last output was a seek, a regular file shorter than the
+     * offset it left is extended to it. The failure to report, or null.
      */
-    Failure extendAfterFinalSeek(DdOutput out, long outputOffset, String quotedName) {
+    Failure extendAfterFinalSeek(DdOutput out, String quotedName) {
         if (!finalOpWasSeek) {
             return null;
         }
+        long outputOffset = seekedTo;
         try {
             if (!out.truncatable()) {
                 return null; // GNU extends regular files (and shared memory objects) only
