@@ -221,7 +221,10 @@ class GnuDdConversionTest {
         assertArrayEquals(g.outcome().file(), d.outcome().file(), "output bytes after: dd " + what);
     }
 
-    /** The backends every case runs through; a name and a factory (null: the synchronous backend). */
+    /**
+     * The backends every case runs through: a name, a factory, and whether it does direct
+     * I/O and O_APPEND (cases marked NOPOOL need that).
+     */
     private record Backend(String name, Supplier<DdBackend> make, boolean direct) {}
 
     private static List<Backend> backends() {
@@ -309,8 +312,13 @@ class GnuDdConversionTest {
         {"conv=block"}, // no cbs=: GNU drops block (and unblock)
         {"conv=block,unblock"},
         {"conv=ucase,notrunc", "bs=100", "PRE"},
-        {"conv=swab", "bs=4096", "iflag=direct", "DIRECT"},
-        {"conv=ucase", "bs=4096", "oflag=direct", "DIRECT"},
+        // noerror,sync: the buffer is filled with the padding before each read
+        {"cbs=16", "conv=block,sync,noerror", "ibs=100"},
+        {"cbs=7", "conv=unblock,sync,noerror", "bs=100"},
+        {"conv=ucase,sync,noerror", "ibs=100", "obs=64"},
+        {"conv=swab", "bs=4096", "iflag=direct", "NOPOOL"},
+        {"conv=ucase", "bs=4096", "oflag=direct", "NOPOOL"},
+        {"conv=lcase,notrunc", "oflag=append", "bs=1000", "PRE", "NOPOOL"},
     };
 
     @TestFactory
@@ -321,7 +329,7 @@ class GnuDdConversionTest {
                 for (String[] c : CONVERSIONS) {
                     List<String> ops = new ArrayList<>(List.of(c));
                     boolean pre = ops.remove("PRE");
-                    boolean direct = ops.remove("DIRECT");
+                    boolean direct = ops.remove("NOPOOL");
                     if (direct && !backend.direct()) {
                         continue;
                     }
@@ -377,7 +385,8 @@ class GnuDdConversionTest {
         {"conv=sparse,notrunc", "bs=4096", "PRE"}, // the old bytes under a zero block stay
         {"conv=sparse,notrunc", "bs=512", "seek=3", "PRE"},
         {"conv=sparse,swab", "ibs=1001", "obs=8192"},
-        {"conv=sparse", "bs=4096", "iflag=direct", "oflag=direct", "DIRECT"},
+        {"conv=sparse", "bs=4096", "iflag=direct", "oflag=direct", "NOPOOL"},
+        {"conv=sparse,notrunc", "oflag=append", "bs=4096", "PRE", "NOPOOL"},
     };
 
     @TestFactory
@@ -387,7 +396,7 @@ class GnuDdConversionTest {
             for (String[] c : SPARSE) {
                 List<String> ops = new ArrayList<>(List.of(c));
                 boolean pre = ops.remove("PRE");
-                boolean direct = ops.remove("DIRECT");
+                boolean direct = ops.remove("NOPOOL");
                 if (direct && !backend.direct()) {
                     continue;
                 }
