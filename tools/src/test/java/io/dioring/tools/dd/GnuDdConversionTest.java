@@ -342,6 +342,28 @@ class GnuDdConversionTest {
         return tests.stream();
     }
 
+    /** Standard input and output (pipes for dioring dd, a file and a pipe for GNU dd). */
+    @TestFactory
+    Stream<DynamicTest> conversionsFromStdinToStdout() {
+        String[][] cases = {
+            {"conv=swab", "ibs=7", "obs=5"},
+            {"cbs=10", "conv=unblock"},
+            {"cbs=10", "conv=block", "obs=3"},
+            {"conv=ebcdic,ucase"},
+            {"conv=sparse", "bs=4096"},
+        };
+        return Arrays.stream(cases).flatMap(c -> Stream.of(text, binary).map(input ->
+                DynamicTest.dynamicTest(input.getFileName() + ": " + String.join(" ", c), () -> {
+                    List<String> args = List.of(c);
+                    ProcessBuilder pb = new ProcessBuilder(prepend("dd", args)).directory(dir.toFile());
+                    pb.environment().put("PATH", GNU_DD.getParent().toString());
+                    pb.redirectInput(input.toFile());
+                    Run g = finish(pb.start(), null, args, null);
+                    Run d = ours(args, Files.readAllBytes(input), null, null);
+                    assertSame(g, d, String.join(" ", args) + " < " + input.getFileName());
+                })));
+    }
+
     /** A translated table of every byte value, and the "N truncated records" line, seen to be there. */
     @Test
     void translationsAndTruncationAreReallyExercised() throws Exception {
