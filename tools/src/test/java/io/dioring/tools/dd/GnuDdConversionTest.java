@@ -309,6 +309,9 @@ class GnuDdConversionTest {
         {"conv=ucase", "count=3", "bs=100"},
         {"conv=ucase", "skip=2", "ibs=100", "obs=50"},
         {"conv=lcase", "iflag=fullblock", "bs=4096"},
+        // records longer than the 64 KiB pieces the conversions work in
+        {"cbs=70000", "conv=block", "count=2", "bs=1000"},
+        {"cbs=70000", "conv=unblock", "obs=100000"},
         {"conv=block"}, // no cbs=: GNU drops block (and unblock)
         {"conv=block,unblock"},
         {"conv=ucase,notrunc", "bs=100", "PRE"},
@@ -407,6 +410,9 @@ class GnuDdConversionTest {
         {"conv=sparse,notrunc", "bs=4096", "PRE"}, // the old bytes under a zero block stay
         {"conv=sparse,notrunc", "bs=512", "seek=3", "PRE"},
         {"conv=sparse,swab", "ibs=1001", "obs=8192"},
+        // reads larger than the 64 KiB pieces the conversions work in
+        {"conv=swab", "bs=1M"},
+        {"conv=ucase,swab", "ibs=200001", "obs=77777"},
         {"conv=sparse", "bs=4096", "iflag=direct", "oflag=direct", "NOPOOL"},
         {"conv=sparse,notrunc", "oflag=append", "bs=4096", "PRE", "NOPOOL"},
     };
