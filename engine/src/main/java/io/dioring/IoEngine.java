@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -45,6 +46,9 @@ import java.util.function.BooleanSupplier;
 public final class IoEngine implements AutoCloseable {
     private static volatile String unavailabilityCause;
     private static volatile boolean probed;
+
+    /** How long close waits for callbacks still running before it frees the engine's memory. */
+    private static final long DELIVERY_GRACE_SECONDS = 30;
 
     private final EngineConfig config;
     private final Arena arena = Arena.ofShared();
@@ -496,6 +500,13 @@ public final class IoEngine implements AutoCloseable {
         }
         if (!ownedRings.isEmpty()) {
             return;
+        }
+        // Callbacks and future stages of results the rings already produced may still be
+        // running on executor threads and reading engine buffers: let them finish first.
+        if (!delivery.awaitDelivered(DELIVERY_GRACE_SECONDS, TimeUnit.SECONDS)) {
+            System.getLogger("io.dioring").log(System.Logger.Level.WARNING, "dioring: engine closed with completion "
+                    + "callbacks still running after " + DELIVERY_GRACE_SECONDS + " s; freeing its buffers anyway "
+                    + "(those callbacks now get IllegalStateException touching them)");
         }
         arena.close();
         lazyExecutor.shutdown();

@@ -3,6 +3,9 @@ package io.dioring.deliver;
 import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Decides where a finished request's result runs, in one place (seed 001):
@@ -24,6 +27,9 @@ import java.util.concurrent.Executor;
 public final class Delivery {
     private final Executor deferred;
     private final Executor offload;
+    /** Results handed to an executor whose user code has not returned yet. */
+    private final AtomicInteger undelivered = new AtomicInteger();
+    private final Runnable countDelivered = this::delivered;
 
     /**
      * @param deferred the executor for deferred results, or null when every result runs
@@ -42,8 +48,45 @@ public final class Delivery {
         if (r.waiter != null || r.inlineCompletion || deferred == null) {
             Completion.deliver(r);
         } else {
-            deferred.execute(r);
+            execute(deferred, r);
         }
+    }
+
+    /** Hands {@code r} to {@code executor}, counted until its user code has returned. */
+    private void execute(Executor executor, IoRequest r) {
+        undelivered.incrementAndGet();
+        r.afterDelivery = countDelivered;
+        try {
+            executor.execute(r);
+        } catch (RuntimeException refused) {
+            // A shut-down or saturated executor must not lose the result: deliver it here.
+            r.afterDelivery = null;
+            undelivered.decrementAndGet();
+            Completion.deliver(r);
+        }
+    }
+
+    private void delivered() {
+        undelivered.decrementAndGet();
+    }
+
+    /**
+     * Waits until every result handed to an executor has had its user code run (the engine
+     * frees its buffers only then), at most {@code timeout}; the caller's own delivery, if
+     * it is one, does not count.
+     *
+     * @return whether they all ran in time
+     */
+    public boolean awaitDelivered(long timeout, TimeUnit unit) {
+        int own = Completion.delivering() ? 1 : 0;
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (undelivered.get() > own) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        return true;
     }
 
     /** On a thread that does not own {@code r}'s ring: never runs user code here. */
@@ -52,7 +95,7 @@ public final class Delivery {
         if (r.waiter != null) {
             Completion.deliver(r); // only unparks the waiter
         } else if (deferred != null && !r.inlineCompletion) {
-            deferred.execute(r);
+            execute(deferred, r);
         } else if (r.sink != null) {
             r.sink.release(r); // its ring delivers it inline, on its own thread
         } else {
@@ -65,7 +108,7 @@ public final class Delivery {
         if (r.waiter != null) {
             Completion.deliver(r);
         } else {
-            offload.execute(r);
+            execute(offload, r);
         }
     }
 

@@ -102,7 +102,8 @@ public final class RingThread implements RequestSink {
     public RingThread(String name, int entries, io.dioring.ring.RingOptions options, Delivery delivery,
             int inboxCapacity) throws RingSetupException {
         this(name, () -> {
-            Ring r = Ring.create(entries, options);
+            // At least RESERVED_SQES entries: the CQ (twice the SQ) must hold our own SQEs and a slice.
+            Ring r = Ring.create(Math.max(entries, RESERVED_SQES), options);
             r.registerRingFd();
             return r;
         }, 0, delivery, inboxCapacity);

@@ -6,6 +6,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /** Hands a finished request's outcome to whoever asked, exactly once. */
 public final class Completion {
+    private static final ThreadLocal<Boolean> DELIVERING = new ThreadLocal<>();
+
     private Completion() {}
 
     /**
@@ -25,10 +27,12 @@ public final class Completion {
         CompletableFuture<Long> future = r.future;
         Throwable failure = r.failure;
         long result = r.result;
+        Runnable afterDelivery = r.afterDelivery;
         RequestPool pool = r.pool;
         if (pool != null) {
             pool.give(r);
         }
+        DELIVERING.set(Boolean.TRUE);
         try {
             if (handler != null) {
                 if (failure == null) {
@@ -47,7 +51,17 @@ public final class Completion {
             // A callback's exception is the caller's bug; it must not take the engine down.
             Thread current = Thread.currentThread();
             current.getUncaughtExceptionHandler().uncaughtException(current, t);
+        } finally {
+            DELIVERING.remove();
+            if (afterDelivery != null) {
+                afterDelivery.run();
+            }
         }
+    }
+
+    /** Whether the current thread is running a result's callback or future completion now. */
+    public static boolean delivering() {
+        return DELIVERING.get() != null;
     }
 
     /**

@@ -103,6 +103,8 @@ public final class IoRequest implements Runnable {
     public Thread waiter;
     /** Called on the completing thread before user code, e.g. to release ordering holds. */
     public CompletionListener listener;
+    /** Run once the result's user code has returned (Delivery counts deferred results with it). */
+    public Runnable afterDelivery;
 
     public IoRequest() {}
 
@@ -208,5 +210,6 @@ public final class IoRequest implements Runnable {
         delivered = false;
         waiter = null;
         listener = null;
+        afterDelivery = null;
     }
 }

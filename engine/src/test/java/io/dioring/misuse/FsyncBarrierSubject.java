@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Case e: fsync/fdatasync are barriers. Args: dir, DEFERRED|INLINE, {@link Variant}. 2000
  * times: a write inside the file's size (not awaited), then the sync; when the sync's
- * future completes, the write must already have completed. Records {@code violations} out
+ * future completes, the write must already have completed (DEFERRED: on a FIFO executor). Records {@code violations} out
  * of {@code iterations}, and the first failure if any request failed.
  */
 public final class FsyncBarrierSubject {
@@ -43,7 +43,21 @@ public final class FsyncBarrierSubject {
             CompletionMode mode = CompletionMode.valueOf(args[1]);
             Variant variant = Variant.valueOf(args[2]);
             Map<Integer, String> before = Fixture.fdsBeforeEngine(report);
-            IoEngine engine = IoEngine.create(EngineConfig.defaults().withCompletionMode(mode));
+            // DEFERRED results run on executor threads; with a FIFO executor they are observed in
+            // the order the ring produced them, and the barrier puts the sync's after the write's.
+            // (The engine's default pool starts them in parallel: the kernel order still holds,
+            // the order callbacks are seen in does not.)
+            EngineConfig config = EngineConfig.defaults().withCompletionMode(mode);
+            java.util.concurrent.ExecutorService fifo = null;
+            if (mode == CompletionMode.DEFERRED) {
+                fifo = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "fifo-completions");
+                    t.setDaemon(true);
+                    return t;
+                });
+                config = config.withCompletionExecutor(fifo);
+            }
+            IoEngine engine = IoEngine.create(config);
             DirectFile file = engine.open(data, StandardOpenOption.WRITE);
             MemorySegment buf = engine.buffers().allocate(BLOCK);
             Fixture.fill(buf, 9);
@@ -88,6 +102,9 @@ public final class FsyncBarrierSubject {
             report.put("iterations", iterations[0]).put("violations", violations[0]);
             report.within(CLOSE_LIMIT, "file.close()", file::close);
             report.within(CLOSE_LIMIT, "engine.close()", engine::close);
+            if (fifo != null) {
+                fifo.shutdown();
+            }
             Fds.compare(report, before);
         });
     }
