@@ -17,6 +17,11 @@ import picocli.CommandLine.Spec;
  * <p>Subcommands are registered lazily: picocli reflects over every registered command and
  * instantiates it, and {@code dd}'s constructor probes io_uring, so a run registers only the
  * subcommand it names (none for {@code --version}); help and usage errors register them all.
+ *
+ * <p>Two runs skip picocli altogether, since its classes (compiled for Java 5) cannot be
+ * linked ahead of time into the AOT cache and cost more to load than the work itself:
+ * {@code dd}, whose operands are GNU dd's words that picocli hands over unparsed anyway, and a
+ * lone {@code --version}.
  */
 @Command(name = "dioring", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Direct I/O on Linux through io_uring.")
@@ -28,7 +33,18 @@ public final class Main implements Runnable {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("dd")) {
+            System.exit(new DdCommand().run(List.of(args).subList(1, args.length)));
+        }
+        if (isLoneVersionRequest(args)) {
+            System.out.println(Version.text());
+            System.exit(0);
+        }
         System.exit(commandLine(args).execute(args));
+    }
+
+    static boolean isLoneVersionRequest(String[] args) {
+        return args.length == 1 && (args[0].equals("-V") || args[0].equals("--version"));
     }
 
     /** The command line for these arguments, with the subcommands they need registered. */
@@ -48,7 +64,7 @@ public final class Main implements Runnable {
         if (args.length > 0 && SUBCOMMANDS.contains(args[0])) {
             return List.of(args[0]);
         }
-        if (args.length == 1 && (args[0].equals("-V") || args[0].equals("--version"))) {
+        if (isLoneVersionRequest(args)) {
             return List.of();
         }
         return SUBCOMMANDS;
@@ -75,8 +91,12 @@ public final class Main implements Runnable {
     static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
+            return new String[] {text()};
+        }
+
+        static String text() {
             String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"dioring " + (v != null ? v : "(development build)")};
+            return "dioring " + (v != null ? v : "(development build)");
         }
     }
 }
