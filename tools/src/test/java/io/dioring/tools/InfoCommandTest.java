@@ -34,6 +34,14 @@ class InfoCommandTest {
         return new Run(status, out.toString(), err.toString());
     }
 
+    /** Main as the CLI runs it: the subcommands these arguments need registered. */
+    private static Run runMain(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.commandLine(args).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
     @Test
     void kernelSectionNamesTheRingsFeaturesAndOpcodes() {
         Run r = run(new InfoCommand());
@@ -96,11 +104,11 @@ class InfoCommandTest {
 
     @Test
     void mainDispatchesAndPassesTheStatusOn() {
-        assertEquals(1, run(new Main(), "info", dir.resolve("missing").toString()).status);
-        Run none = run(new Main());
+        assertEquals(1, runMain("info", dir.resolve("missing").toString()).status);
+        Run none = runMain();
         assertEquals(2, none.status, "no subcommand is a usage error");
         assertTrue(none.err.contains("info") && none.err.contains("dd"), none.err);
-        assertEquals(0, run(new Main(), "--help").status);
+        assertEquals(0, runMain("--help").status);
     }
 
     private static int[] statxDioAlign(Path file) {

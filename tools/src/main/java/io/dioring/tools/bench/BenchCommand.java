@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,12 +28,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measures a file with direct I/O through io_uring, as fio would (IOPS, bandwidth, "
-                + "latency percentiles, I/Os per io_uring_enter, CPU time).")
+                + "latency percentiles, I/Os per io_uring_enter, CPU time). A status line on stderr once a "
+                + "second when stderr is a terminal (never with --json).")
 public final class BenchCommand implements Callable<Integer> {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
     static final int MAX_QD = 4096;
     static final int MAX_JOBS = 256;
+    static final Duration STATUS_INTERVAL = Duration.ofSeconds(1);
 
     @Spec
     private CommandSpec spec;
@@ -68,6 +71,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print exactly one JSON line instead of the human report.")
     private boolean json;
 
+    @Option(names = "--hist", paramLabel = "FILE",
+            description = "Also write the run's latency distribution to FILE in HdrHistogram's percentile "
+                    + "format (.hgrm, microseconds), for 'dioring plot'.")
+    private Path histogramFile;
+
     @Option(names = "--no-direct", description = "Go through the page cache (no O_DIRECT).")
     private boolean noDirect;
 
@@ -84,6 +92,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", hidden = true,
             description = "Seed of the offset generator.")
     private long seed;
+
+    /** Whether stderr is a terminal; a seam so tests can pretend it is one. */
+    BooleanSupplier stderrIsTerminal = () -> Terminal.isTerminal(Terminal.STDERR_FD);
 
     @Override
     public Integer call() {
@@ -126,6 +137,12 @@ public final class BenchCommand implements Callable<Integer> {
                     err.println("dioring bench: " + report.failure().getMessage());
                     err.flush();
                     return EXIT_FAILED;
+                }
+                if (histogramFile != null) {
+                    String where = (f.isDirect() ? "O_DIRECT" : "page cache") + " on "
+                            + file.toString().replaceAll("[\\r\\n]", "?");
+                    LatencyDistributionFile.write(histogramFile, report.latency(),
+                            BenchReport.parameters(p) + " " + where);
                 }
                 out.println(json ? report.json() : report.human(file, f));
                 out.flush();
@@ -193,6 +210,24 @@ public final class BenchCommand implements Callable<Integer> {
                 policy);
     }
 
+    /** Joins every job, redrawing the status line (when there is one) once a second meanwhile. */
+    private static void awaitJobs(List<Thread> threads, LiveStatus status) throws InterruptedException {
+        if (status == null) {
+            for (Thread t : threads) {
+                t.join();
+            }
+            return;
+        }
+        long next = System.nanoTime() + STATUS_INTERVAL.toNanos();
+        for (Thread t : threads) {
+            while (!t.join(Duration.ofNanos(Math.max(1, next - System.nanoTime())))) {
+                status.update(System.nanoTime());
+                next += STATUS_INTERVAL.toNanos();
+            }
+        }
+        status.clear();
+    }
+
     private BenchReport run(IoEngine engine, DirectFile f, BenchParameters p) throws InterruptedException {
         long blocks = p.size() / p.bs();
         CountDownLatch ready = new CountDownLatch(p.jobs());
@@ -207,10 +242,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         ready.await();
         Optional<Duration> cpuBefore = ProcessHandle.current().info().totalCpuDuration();
+        LiveStatus status = StatusLinePolicy.shows(json, stderrIsTerminal.getAsBoolean())
+                ? new LiveStatus(spec.commandLine().getErr(), p, list, System.nanoTime()) : null;
         go.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
+        awaitJobs(threads, status);
         Optional<Duration> cpuAfter = ProcessHandle.current().info().totalCpuDuration();
         long processCpuNanos = cpuBefore.isPresent() && cpuAfter.isPresent()
                 ? cpuAfter.get().minus(cpuBefore.get()).toNanos() : -1;

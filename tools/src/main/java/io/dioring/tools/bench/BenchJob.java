@@ -7,6 +7,8 @@ import io.dioring.OwnedRing;
 import io.dioring.ring.RingSetupException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.SplittableRandom;
@@ -29,6 +31,24 @@ import org.HdrHistogram.Histogram;
 final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     /** Highest latency the histogram tracks; longer ones are clamped (and would say enough). */
     static final long MAX_TRACKED_LATENCY_NS = 3_600_000_000_000L;
+
+    /**
+     * {@code ios} and {@code bytes} are written by the job's thread only and read once a second
+     * by the status line's: opaque stores and loads keep each value whole (no torn long) without
+     * a fence on the I/O path.
+     */
+    private static final VarHandle IOS;
+    private static final VarHandle BYTES;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            IOS = lookup.findVarHandle(BenchJob.class, "ios", long.class);
+            BYTES = lookup.findVarHandle(BenchJob.class, "bytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** One I/O in flight: its buffer and when it was queued. */
     static final class Slot {
@@ -170,8 +190,8 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     public void completed(long transferred, Slot s) {
         long ns = System.nanoTime() - s.startNanos;
         latency.recordValue(Math.min(Math.max(ns, 1), MAX_TRACKED_LATENCY_NS));
-        ios++;
-        bytes += transferred;
+        IOS.setOpaque(this, ios + 1);
+        BYTES.setOpaque(this, bytes + transferred);
         if (!stopping) {
             issue(s);
         }
@@ -202,6 +222,16 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
 
     long ios() {
         return ios;
+    }
+
+    /** I/Os completed so far, safe to read from another thread while the job runs. */
+    long progressIos() {
+        return (long) IOS.getOpaque(this);
+    }
+
+    /** Bytes transferred so far, safe to read from another thread while the job runs. */
+    long progressBytes() {
+        return (long) BYTES.getOpaque(this);
     }
 
     long bytes() {

@@ -49,6 +49,22 @@ final class BenchReport {
         return failure;
     }
 
+    /** Every job's latencies, in nanoseconds. */
+    Histogram latency() {
+        return latency;
+    }
+
+    /** The run's parameters in one line, as the report's first line and the .hgrm header say them. */
+    static String parameters(BenchParameters p) {
+        return String.format(Locale.ROOT, "%s bs=%s qd=%d jobs=%d size=%s runtime=%ss", p.workload().fioName(),
+                Sizes.format(p.bs()), p.qd(), p.jobs(), Sizes.format(p.size()), seconds(p.runtimeNanos()));
+    }
+
+    private static String seconds(long nanos) {
+        String s = String.format(Locale.ROOT, "%.3f", nanos / 1e9);
+        return s.replaceAll("\\.?0+$", "");
+    }
+
     double iops() {
         return elapsedNanos == 0 ? 0 : ios * 1e9 / elapsedNanos;
     }
