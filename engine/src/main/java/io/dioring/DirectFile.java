@@ -344,6 +344,7 @@ public final class DirectFile implements AutoCloseable {
      * and takes the synchronous path if it extends the file.
      */
     private void dispatch(IoRequest r, RequestSink sinkOrNull) {
+        io.dioring.jfr.IoEvents.submitted(r); // JFR: the request's event starts here
         RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
         r.sink = sink;
         synchronized (closeMonitor) {

@@ -665,6 +665,7 @@ public final class RingLoop {
         } else {
             r.result = result;
         }
+        io.dioring.jfr.IoEvents.completed(r); // JFR: the single result is known
         if (r.listener != null) {
             r.listener.onComplete(r);
         }

@@ -84,6 +84,8 @@ public final class IoRequest implements Runnable {
     public Thread waiter;
     /** Called on the completing thread before user code, e.g. to release ordering holds. */
     public CompletionListener listener;
+    /** Its JFR event, begun at submission when a recording wants it; null otherwise (see IoEvents). */
+    public jdk.jfr.Event jfrEvent;
 
     public IoRequest() {}
 
