@@ -408,6 +408,7 @@ public final class DirectFile implements AutoCloseable {
      * request is left registered anywhere (not counted, not ordered against).
      */
     private void dispatch(IoRequest r, RequestSink sinkOrNull) throws InterruptedIOException {
+        io.dioring.jfr.IoEvents.submitted(r); // JFR: the request's event starts here
         RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
         r.sink = sink;
         pending.incrementAndGet();

@@ -453,6 +453,7 @@ public final class RingLoop {
         } else {
             r.result = result;
         }
+        io.dioring.jfr.IoEvents.completed(r); // JFR: the single result is known
         Completion.notifyListener(r);
         delivery.onRing(r);
     }

@@ -105,6 +105,8 @@ public final class IoRequest implements Runnable {
     public CompletionListener listener;
     /** Run once the result's user code has returned (Delivery counts deferred results with it). */
     public Runnable afterDelivery;
+    /** Its JFR event, begun at submission when a recording wants it; null otherwise (see IoEvents). */
+    public jdk.jfr.Event jfrEvent;
 
     public IoRequest() {}
 

@@ -1,0 +1,90 @@
+package io.dioring.jfr;
+
+import io.dioring.request.IoRequest;
+import jdk.jfr.Event;
+
+/**
+ * Records dioring's JFR events ({@code io.dioring.FileRead}, {@code FileWrite},
+ * {@code FileForce}): an event is begun when a request is submitted and committed when its
+ * single result is known, so its duration is the request's whole life, queueing included.
+ *
+ * <p>The engine calls exactly two methods, {@link #submitted} and {@link #completed}. When no
+ * recording wants an event type, a request costs one read of that type's JFR state at
+ * submission and a null check at completion: nothing is allocated, no clock is read. When one
+ * does, the fields (the path string among them) are filled only after
+ * {@link Event#shouldCommit()} says the event passed its threshold (20 ms by default).
+ */
+public final class IoEvents {
+    /** What {@code backend} says: the kernel interface that carried the request. */
+    static final String BACKEND = "io_uring";
+
+    // isEnabled() of an event class reads only that class's JFR configuration, shared by all
+    // its instances: one idle instance per type answers for every request without allocating.
+    // (EventType.getEventType would answer too, but it starts JFR's metadata repository,
+    // over half a second, in every program that merely loads the engine.)
+    private static final FileReadEvent READS = new FileReadEvent();
+    private static final FileWriteEvent WRITES = new FileWriteEvent();
+    private static final FileForceEvent FORCES = new FileForceEvent();
+
+    private IoEvents() {}
+
+    /**
+     * A request was submitted: begins its event if a recording wants that type, and clears a
+     * pooled request's leftover otherwise.
+     */
+    public static void submitted(IoRequest r) {
+        r.jfrEvent = switch (r.op) {
+            case IoRequest.READ -> READS.isEnabled() ? begun(new FileReadEvent()) : null;
+            case IoRequest.WRITE -> WRITES.isEnabled() ? begun(new FileWriteEvent()) : null;
+            case IoRequest.FSYNC, IoRequest.FDATASYNC -> FORCES.isEnabled() ? begun(new FileForceEvent()) : null;
+            default -> null;
+        };
+    }
+
+    private static Event begun(Event e) {
+        e.begin();
+        return e;
+    }
+
+    /**
+     * A request has its single result ({@code r.result}, or {@code r.errno} set): ends its
+     * event and commits it if it passed the threshold. Call before the result is delivered,
+     * since delivery may recycle the request.
+     */
+    public static void completed(IoRequest r) {
+        Event e = r.jfrEvent;
+        if (e == null) {
+            return;
+        }
+        r.jfrEvent = null;
+        e.end();
+        if (!e.shouldCommit()) {
+            return;
+        }
+        long transferred = r.errno == 0 ? Math.max(r.result, 0) : 0;
+        if (e instanceof FileReadEvent read) {
+            read.path = r.file.path().toString();
+            read.offset = r.offset;
+            read.bytesAsked = r.length;
+            read.bytesRead = transferred;
+            read.endOfFile = r.errno == 0 && transferred < r.length;
+            read.errno = r.errno;
+            read.backend = BACKEND;
+        } else if (e instanceof FileWriteEvent write) {
+            write.path = r.file.path().toString();
+            write.offset = r.offset;
+            write.bytesAsked = r.length;
+            write.bytesWritten = transferred;
+            // A durable write ends as its sync: by completion its op is FSYNC or FDATASYNC.
+            write.durable = r.op != IoRequest.WRITE;
+            write.errno = r.errno;
+            write.backend = BACKEND;
+        } else if (e instanceof FileForceEvent force) {
+            force.path = r.file.path().toString();
+            force.metaData = r.op == IoRequest.FSYNC;
+            force.errno = r.errno;
+            force.backend = BACKEND;
+        }
+        e.commit();
+    }
+}
