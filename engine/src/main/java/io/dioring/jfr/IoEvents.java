@@ -75,8 +75,8 @@ public final class IoEvents {
             write.offset = r.offset;
             write.bytesAsked = r.length;
             write.bytesWritten = transferred;
-            // A durable write ends as its sync: by completion its op is FSYNC or FDATASYNC.
-            write.durable = r.op != IoRequest.WRITE;
+            // A durable write carries RWF_DSYNC on its slices, or (zero-length) ended as its sync.
+            write.durable = r.syncAfter >= 0 || r.op != IoRequest.WRITE;
             write.errno = r.errno;
             write.backend = BACKEND;
         } else if (e instanceof FileForceEvent force) {

@@ -387,7 +387,7 @@ public final class RingLoop {
     private void sliceDone(IoRequest r, boolean data) {
         r.outstanding--;
         if (r.outstanding == 0 && r.allIssued) {
-            if (r.syncAfter >= 0 && r.errno == 0 && data) {
+            if (r.syncAfter >= 0 && !r.durableByFlags && r.errno == 0 && data) {
                 // The data is in; make it durable before the request completes.
                 r.op = r.syncAfter;
                 r.syncAfter = -1;

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  * <li>what was asked ({@code op} ... {@code syncAfter}) and who to tell ({@code attachment}
  *     ... {@code inlineCompletion}): the public face ({@code DirectFile}, {@code OwnedRing}),
- *     before the request is handed on; the split step clears {@code syncAfter} once the
+ *     before the request is handed on; the split step sets {@code durableByFlags} once the
  *     slices carry RWF_DSYNC, and turns a zero-length durable write into its sync;
  * <li>the splitting cursor and {@code outstanding}/{@code allIssued}: {@code split.Splitter}
  *     and {@code split.Coalescer}, on the ring's owner;
@@ -48,6 +48,8 @@ public final class IoRequest implements Runnable {
     public int[] bufIndex = new int[1];
     /** Ask for the write to be durable (a linked fsync/fdatasync) before completing. */
     public int syncAfter = -1;
+    /** Set by the split step when every slice carries RWF_DSYNC/RWF_SYNC: no sync follows the data. */
+    public boolean durableByFlags;
 
     // Who to tell.
     public Object attachment;
@@ -185,6 +187,7 @@ public final class IoRequest implements Runnable {
         }
         segmentCount = 0;
         syncAfter = -1;
+        durableByFlags = false;
         attachment = null;
         handler = null;
         future = null;

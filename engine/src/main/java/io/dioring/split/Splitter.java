@@ -77,7 +77,7 @@ public final class Splitter {
             return split(r);
         }
         if (rwFlags != 0) {
-            r.syncAfter = -1; // the slices' flags make it durable
+            r.durableByFlags = true; // the slices' flags make it durable: no sync follows
         }
         r.allIssued = true;
         return true;
