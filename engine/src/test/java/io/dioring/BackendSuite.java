@@ -30,6 +30,11 @@ public final class BackendSuite implements TestTemplateInvocationContextProvider
         return EngineConfig.defaults().withBackend(backend);
     }
 
+    /** Whether a thread of that name is one of an engine's own I/O threads (a ring thread or a pool worker). */
+    static boolean isEngineThread(String name) {
+        return name.startsWith("dioring-ring") || name.startsWith("dioring-io");
+    }
+
     @Override
     public boolean supportsTestTemplate(ExtensionContext context) {
         return context.getRequiredTestMethod().isAnnotationPresent(BackendTest.class);
