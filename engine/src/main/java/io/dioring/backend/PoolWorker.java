@@ -2,7 +2,6 @@ package io.dioring.backend;
 
 import io.dioring.DirectIoException;
 import io.dioring.ffi.Errno;
-import io.dioring.ffi.Libc;
 import io.dioring.file.FileState;
 import io.dioring.reap.Aggregator;
 import io.dioring.request.Completion;
@@ -121,8 +120,8 @@ final class PoolWorker {
                 iovecs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES + 8, seg.byteSize());
             }
             FileState f = head.file;
-            result = head.op == IoRequest.READ ? Libc.preadv(f.fd(), iovecs, count, head.offset)
-                    : Libc.pwritev(f.fd(), iovecs, count, head.offset);
+            result = head.op == IoRequest.READ ? pool.io.preadv(f.fd(), iovecs, count, head.offset)
+                    : pool.io.pwritev(f.fd(), iovecs, count, head.offset);
             pool.syscalls.increment();
             pool.coalesced.add(count - 1);
         } catch (RuntimeException | Error e) {
@@ -191,7 +190,7 @@ final class PoolWorker {
         int retries = 0;
         while (true) {
             MemorySegment part = seg.asSlice(pos, len);
-            long n = r.op == IoRequest.READ ? Libc.pread(fd, part, offset) : Libc.pwrite(fd, part, offset);
+            long n = r.op == IoRequest.READ ? pool.io.pread(fd, part, offset) : pool.io.pwrite(fd, part, offset);
             pool.syscalls.increment();
             int result = (int) n; // at most len, or -errno
             if (Aggregator.onSlice(r, offset, len, relative, result, retries, alignment, true)
@@ -214,7 +213,7 @@ final class PoolWorker {
         int fd = r.file.fd();
         int retries = 0;
         while (true) {
-            int result = r.op == IoRequest.FDATASYNC ? Libc.fdatasync(fd) : Libc.fsync(fd);
+            int result = r.op == IoRequest.FDATASYNC ? pool.io.fdatasync(fd) : pool.io.fsync(fd);
             pool.syscalls.increment();
             if (Aggregator.onSlice(r, r.offset, 0, 0, result, retries, 1, false) == Aggregator.Verdict.DONE) {
                 return;

@@ -66,6 +66,7 @@ public final class ThreadPoolSink implements RequestSink {
     private int live;
     /** Guarded by {@link #lock}; read without it for messages only. */
     private volatile int state = RUNNING;
+    final PositionalIo io;
     final LongAdder syscalls = new LongAdder();
     final LongAdder coalesced = new LongAdder();
 
@@ -76,6 +77,12 @@ public final class ThreadPoolSink implements RequestSink {
      * @param delivery where results go (each worker counts as their ring)
      */
     public ThreadPoolSink(String name, int threadCount, int capacity, Delivery delivery) {
+        this(name, threadCount, capacity, delivery, PositionalIo.LIBC);
+    }
+
+    /** As above, making its calls through {@code io} (tests inject faults there). */
+    public ThreadPoolSink(String name, int threadCount, int capacity, Delivery delivery, PositionalIo io) {
+        this.io = io;
         if (threadCount < 1 || capacity < 1) {
             throw new IllegalArgumentException("thread pool " + name + ": threads = " + threadCount
                     + " and capacity = " + capacity + " must both be positive");
