@@ -1,0 +1,125 @@
+package io.dioring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dioring.ring.RingOptions;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Which backend an engine runs on, what the io_uring-only calls do on THREADS, and an owned
+ * ring on THREADS (handlers on the owner, registrations accepted and ignored, an extending
+ * write queued from a handler). AUTO under a seccomp filter is {@code backend.BlockedIoUringTest}.
+ */
+class BackendSelectionTest {
+    private static final int BLOCK = 4096;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void autoIsIoUringWhereAProbeRingCanBeSetUp() throws Exception {
+        Kernel.assumeIoUring();
+        try (IoEngine engine = IoEngine.create()) {
+            assertEquals(Backend.AUTO, engine.config().backend(), "AUTO is the default");
+            assertEquals(Backend.IO_URING, engine.backend());
+            assertTrue(IoEngine.autoChoice().startsWith("io_uring"), IoEngine.autoChoice());
+        }
+    }
+
+    @Test
+    void onThreadsTheIoUringOnlyCallsSaySoAndTheCauseIsUnchanged() throws Exception {
+        String cause = IoEngine.unavailabilityCause();
+        try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withBackend(Backend.THREADS).withThreads(4))) {
+            assertEquals(Backend.THREADS, engine.backend());
+            assertEquals(4, engine.config().threads());
+            IllegalStateException e = assertThrows(IllegalStateException.class, engine::ringSetup);
+            assertTrue(e.getMessage().contains("io_uring is not in use"), e.getMessage());
+            assertEquals(0, engine.enterCalls());
+            assertTrue(engine.isHealthy());
+            assertEquals(cause, IoEngine.unavailabilityCause(), "the cause still says why io_uring is (not) usable");
+        }
+    }
+
+    @Test
+    void theOldConstructorsStillWorkAndTheNewComponentsAreChecked() {
+        EngineConfig old = new EngineConfig(1, 64, EngineConfig.DEFAULT_MAX_IO_BYTES, CompletionMode.DEFERRED, null,
+                RingOptions.defaults(), 16);
+        assertEquals(Backend.AUTO, old.backend());
+        assertEquals(EngineConfig.DEFAULT_THREADS, old.threads());
+        assertEquals(Backend.THREADS, old.withBackend(Backend.THREADS).backend());
+        assertEquals(64, old.withBackend(Backend.THREADS).queueDepth(), "a wither keeps the other components");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> old.withThreads(0));
+        assertTrue(e.getMessage().contains("threads = 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> old.withBackend(null));
+    }
+
+    @Test
+    void anOwnedRingOnThreadsRunsHandlersOnItsOwnerAndAcceptsRegistrations() throws Exception {
+        Path p = dir.resolve("owned");
+        byte[] content = new byte[64 * BLOCK];
+        new Random(3).nextBytes(content);
+        Files.write(p, content);
+        try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withBackend(Backend.THREADS));
+                DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                OwnedRing ring = engine.ownedRing(16)) {
+            assertEquals(Backend.THREADS, ring.backend());
+            assertThrows(IllegalStateException.class, ring::ring);
+            assertEquals(0, ring.enterCalls());
+            MemorySegment buf = engine.buffers().allocateFor(f, content.length);
+            ring.registerBuffers(buf); // accepted, nothing to register with
+            assertEquals(-1, ring.registerFile(f));
+            List<String> threads = new ArrayList<>();
+            long[] total = {0};
+            boolean[] insideSubmit = {false};
+            CompletionHandler<Integer> handler = new CompletionHandler<>() {
+                @Override
+                public void completed(long bytes, Integer i) {
+                    assertFalse(insideSubmit[0], "a handler never runs inside the call that submitted");
+                    threads.add(Thread.currentThread().getName());
+                    total[0] += bytes;
+                    if (i == 0) {
+                        // From a handler: an extending write, carried out once the handlers have returned.
+                        MemorySegment tail = buf.asSlice(0, BLOCK);
+                        ring.write(f, content.length, tail, -1, this);
+                    }
+                }
+
+                @Override
+                public void failed(Throwable t, Integer i) {
+                    throw new AssertionError("request " + i, t);
+                }
+            };
+            for (int i = 0; i < 64; i++) {
+                insideSubmit[0] = true;
+                ring.read(f, (long) i * BLOCK, buf.asSlice((long) i * BLOCK, BLOCK), i, handler);
+                insideSubmit[0] = false;
+            }
+            ring.drain();
+            assertFalse(ring.busy());
+            assertEquals(65, threads.size(), "64 reads and the write from a handler, each once");
+            assertEquals(List.of(Thread.currentThread().getName()), threads.stream().distinct().toList(),
+                    "handlers run on the owner");
+            assertEquals(65L * BLOCK, total[0]);
+            assertEquals(65L * BLOCK, f.size(), "the extending write grew the file");
+            assertEquals(1, f.extendingWrites());
+            ring.unregisterBuffers();
+            ring.unregisterFile(f);
+        }
+        byte[] disk = Files.readAllBytes(p);
+        assertEquals(65 * BLOCK, disk.length);
+        for (int i = 0; i < BLOCK; i++) {
+            assertEquals(content[i], disk[64 * BLOCK + i], "byte " + i + " of the appended block");
+        }
+    }
+}
