@@ -42,6 +42,13 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Thread-safe. Closing the engine waits for (or, with {@link #close(boolean) close(true)},
  * cancels) every request in flight before it frees any memory the kernel could write.
+ *
+ * <p>Backends ({@link EngineConfig#backend()}): io_uring ring threads, or, where io_uring is
+ * blocked (seccomp, {@code kernel.io_uring_disabled}, old kernels), a bounded pool of platform
+ * threads making pread/pwrite/preadv/pwritev/fsync/fdatasync with the same API and results
+ * ({@link #backend()} says which runs). On THREADS the io_uring-only views say so:
+ * {@link #ringSetup()} throws IllegalStateException, {@link #enterCalls()} is 0,
+ * {@link #slicesIssued()} counts syscalls.
  */
 public final class IoEngine implements AutoCloseable {
     private static volatile String unavailabilityCause;
@@ -102,7 +109,10 @@ public final class IoEngine implements AutoCloseable {
         }
     }
 
-    /** An engine with {@link EngineConfig#defaults()}. */
+    /**
+     * An engine with {@link EngineConfig#defaults()}: on io_uring where it can be set up, else
+     * on the thread pool ({@link Backend#AUTO}).
+     */
     public static IoEngine create() throws IOException {
         return create(EngineConfig.defaults());
     }
