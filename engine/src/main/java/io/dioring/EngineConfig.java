@@ -21,7 +21,9 @@ import java.util.concurrent.Executor;
  *        result). On by default
  * @param threads platform threads in the {@link Backend#THREADS} pool: the most reads and
  *        writes it has in flight at once (each thread makes one blocking call at a time).
- *        Unused on io_uring. 32 by default, in [1, 1024]
+ *        Unused on io_uring. 32 by default, in [1, 1024]. On THREADS, {@code rings},
+ *        {@code queueDepth} and {@code ringOptions} are unused: the threads bound what is in
+ *        flight and {@code submitQueueCapacity} what waits for them
  * @param backend who executes the I/O ({@link Backend#AUTO} by default: io_uring where it can
  *        be set up, else the thread pool)
  */
