@@ -468,8 +468,15 @@ public final class IoEngine implements AutoCloseable {
         files.remove(file);
     }
 
-    /** Whether the calling thread is running a completion handler of one of its owned rings. */
+    /**
+     * Whether the calling thread is running a completion handler of one of its owned rings,
+     * or is a worker of this engine's thread pool (running an inline callback): either way it
+     * must not wait for requests that it may be the one to run.
+     */
     boolean inOwnedRingHandler() {
+        if (threadPool != null && ThreadPoolSink.current() == threadPool) {
+            return true;
+        }
         for (OwnedRing r : ownedRings) {
             if (r.inHandler()) {
                 return true;

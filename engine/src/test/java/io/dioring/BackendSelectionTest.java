@@ -3,6 +3,7 @@ package io.dioring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.ring.RingOptions;
@@ -120,6 +121,83 @@ class BackendSelectionTest {
         assertEquals(65 * BLOCK, disk.length);
         for (int i = 0; i < BLOCK; i++) {
             assertEquals(content[i], disk[64 * BLOCK + i], "byte " + i + " of the appended block");
+        }
+    }
+
+    @Test
+    void blockingCallsFromAnInlineCallbackOnAOneThreadPoolRunOnThatThreadInsteadOfWaitingForIt() throws Exception {
+        Path p = dir.resolve("nested");
+        Files.write(p, new byte[4 * BLOCK]);
+        EngineConfig config = EngineConfig.defaults().withBackend(Backend.THREADS).withThreads(1)
+                .withCompletionMode(CompletionMode.INLINE);
+        try (IoEngine engine = IoEngine.create(config);
+                DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment buf = engine.buffers().allocateFor(f, BLOCK);
+            MemorySegment other = engine.buffers().allocateFor(f, BLOCK);
+            java.util.concurrent.CompletableFuture<String> outcome = new java.util.concurrent.CompletableFuture<>();
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+                f.read(0, buf, null, new CompletionHandler<Object>() {
+                    @Override
+                    public void completed(long bytes, Object a) {
+                        try {
+                            // The only pool thread runs this callback: both calls wait for their result.
+                            long read = f.readFully(BLOCK, other);
+                            long appended = f.writeFully(4L * BLOCK, other); // extending: synchronous
+                            outcome.complete(Thread.currentThread().getName() + " read " + read + " appended "
+                                    + appended);
+                        } catch (Throwable t) {
+                            outcome.completeExceptionally(t);
+                        }
+                    }
+
+                    @Override
+                    public void failed(Throwable t, Object a) {
+                        outcome.completeExceptionally(t);
+                    }
+                });
+                String done = outcome.get();
+                assertTrue(done.startsWith("dioring-io-0 read 4096 appended 4096"), done);
+            });
+            assertEquals(5L * BLOCK, f.size());
+            assertEquals(1, f.extendingWrites());
+        }
+    }
+
+    @Test
+    void closingAFileFromAnInlineCallbackOnAOneThreadPoolReturnsAndTheLastRequestClosesIt() throws Exception {
+        Path p = dir.resolve("close-in-callback");
+        Files.write(p, new byte[4 * BLOCK]);
+        EngineConfig config = EngineConfig.defaults().withBackend(Backend.THREADS).withThreads(1)
+                .withCompletionMode(CompletionMode.INLINE);
+        try (IoEngine engine = IoEngine.create(config)) {
+            DirectFile f = engine.open(p);
+            MemorySegment a = engine.buffers().allocateFor(f, BLOCK);
+            MemorySegment b = engine.buffers().allocateFor(f, BLOCK);
+            java.util.concurrent.CompletableFuture<Boolean> closed = new java.util.concurrent.CompletableFuture<>();
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+                java.util.concurrent.CountDownLatch queued = new java.util.concurrent.CountDownLatch(1);
+                f.read(0, a, null, new CompletionHandler<Object>() {
+                    @Override
+                    public void completed(long bytes, Object attachment) {
+                        try {
+                            queued.await(); // the second read waits in the queue for this, the only thread
+                            f.close();
+                            closed.complete(f.isClosed());
+                        } catch (Throwable t) {
+                            closed.completeExceptionally(t);
+                        }
+                    }
+
+                    @Override
+                    public void failed(Throwable t, Object attachment) {
+                        closed.completeExceptionally(t);
+                    }
+                });
+                java.util.concurrent.CompletableFuture<Long> second = f.read(BLOCK, b);
+                queued.countDown();
+                assertTrue(closed.get(), "close() from the callback returned");
+                assertEquals(BLOCK, second.get(), "the request behind it completed");
+            });
         }
     }
 }
