@@ -17,6 +17,8 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -57,11 +59,18 @@ public final class DirectFile implements AutoCloseable {
     private final Object closeMonitor = new Object();
     private final CompletionListener pendingListener;
     private volatile boolean closed;
+    /** Guarded by closeMonitor: the last request to finish closes the descriptor. */
     private boolean closeDeferred;
-    private int pending;
-    private long extendingWrites;
+    /**
+     * Requests accepted and not yet finished. Lock-free on the data path: a submitter
+     * increments it and then reads {@link #closed}; close writes closed and then reads it
+     * (both sequentially consistent), so either the submitter sees the close or the closer
+     * sees the request.
+     */
+    private final AtomicInteger pending = new AtomicInteger();
+    private final LongAdder extendingWrites = new LongAdder();
     /** Writes submitted; those not extending went the asynchronous way. */
-    private long writes;
+    private final LongAdder writes = new LongAdder();
 
     private final boolean ownsDescriptor;
 
@@ -125,16 +134,12 @@ public final class DirectFile implements AutoCloseable {
 
     /** Writes that ended beyond the size and went through the synchronous path. */
     public long extendingWrites() {
-        synchronized (closeMonitor) {
-            return extendingWrites;
-        }
+        return extendingWrites.sum();
     }
 
     /** Writes that went through the asynchronous path. */
     public long asyncWrites() {
-        synchronized (closeMonitor) {
-            return writes - extendingWrites;
-        }
+        return writes.sum() - extendingWrites.sum();
     }
 
     /**
@@ -187,8 +192,12 @@ public final class DirectFile implements AutoCloseable {
     }
 
     /**
-     * Writes all of {@code src} at {@code offset} and makes it durable (an fdatasync, or an
-     * fsync with {@code metadata}) before completing.
+     * Writes all of {@code src} at {@code offset} and makes it durable before completing: as
+     * an fdatasync would, or as an fsync with {@code metadata}. One round trip: each SQE of
+     * the write carries RWF_DSYNC (RWF_SYNC with {@code metadata}), so the kernel completes
+     * it only once it is durable, with no separate sync after it. (An IOSQE_IO_LINK to an
+     * fsync would be the other single-submission way; per-write flags need one SQE less and
+     * cover only this write's range.) A zero-length durable write is a plain sync.
      */
     public CompletableFuture<Long> writeDurably(long offset, MemorySegment src, boolean metadata) {
         CompletableFuture<Long> f = new CompletableFuture<>();
@@ -234,7 +243,7 @@ public final class DirectFile implements AutoCloseable {
      * @throws DirectIoException on an operating error
      */
     public long readFully(long offset, MemorySegment dst) throws IOException {
-        return blocking(prepare(IoRequest.READ, offset, new MemorySegment[] {dst}));
+        return blocking(prepareOne(IoRequest.READ, offset, dst, engine.pool()));
     }
 
     /**
@@ -244,7 +253,7 @@ public final class DirectFile implements AutoCloseable {
      * @throws DirectIoException on an operating error
      */
     public long writeFully(long offset, MemorySegment src) throws IOException {
-        return blocking(prepare(IoRequest.WRITE, offset, new MemorySegment[] {src}));
+        return blocking(prepareOne(IoRequest.WRITE, offset, src, engine.pool()));
     }
 
     /**
@@ -323,12 +332,7 @@ public final class DirectFile implements AutoCloseable {
     /** As above, with requests from {@code pool} (an owner-driven ring's own, lock-free). */
     <A> void submit(int op, long offset, MemorySegment segment, A attachment, CompletionHandler<? super A> handler,
             CompletableFuture<Long> future, RequestSink sink, boolean inline, RequestPool pool) {
-        checkOpen();
-        checkSegment(op, offset, segment, 0);
-        checkRange(op, offset, segment.byteSize());
-        // Buffer index -1: the ring that issues it looks the segment up among its own
-        // registered buffers (registrations are per ring; see OwnedRing.registerBuffers).
-        IoRequest r = pool.take().set(op, state, offset, segment, -1);
+        IoRequest r = prepareOne(op, offset, segment, pool);
         @SuppressWarnings("unchecked")
         CompletionHandler<Object> h = (CompletionHandler<Object>) handler;
         r.handler = h;
@@ -336,6 +340,16 @@ public final class DirectFile implements AutoCloseable {
         r.future = future;
         r.inlineCompletion = inline;
         dispatchAsync(r, sink);
+    }
+
+    /** Checks a single-buffer request and takes a request object for it (nothing allocated). */
+    private IoRequest prepareOne(int op, long offset, MemorySegment segment, RequestPool pool) {
+        checkOpen();
+        checkSegment(op, offset, segment, 0);
+        checkRange(op, offset, segment.byteSize());
+        // Buffer index -1: the ring that issues it looks the segment up among its own
+        // registered buffers (registrations are per ring; see OwnedRing.registerBuffers).
+        return pool.take().set(op, state, offset, segment, -1);
     }
 
     private IoRequest prepare(int op, long offset, MemorySegment[] segments) {
@@ -396,14 +410,13 @@ public final class DirectFile implements AutoCloseable {
     private void dispatch(IoRequest r, RequestSink sinkOrNull) throws InterruptedIOException {
         RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
         r.sink = sink;
-        synchronized (closeMonitor) {
-            if (closed) {
-                throw new IllegalStateException("file closed: " + state.path());
-            }
-            pending++;
-            if (r.op == IoRequest.WRITE) {
-                writes++;
-            }
+        pending.incrementAndGet();
+        if (closed) {
+            requestFinished(); // the closer may be waiting for this count to drop
+            throw new IllegalStateException("file closed: " + state.path());
+        }
+        if (r.op == IoRequest.WRITE) {
+            writes.increment();
         }
         if (r.op == IoRequest.WRITE && r.end() > state.size().get() && isExtending(r)) {
             extend(r, sink);
@@ -428,10 +441,10 @@ public final class DirectFile implements AutoCloseable {
 
     private void requestFinished() {
         boolean closeNow;
+        if (pending.decrementAndGet() > 0 || !closed) {
+            return;
+        }
         synchronized (closeMonitor) {
-            if (--pending > 0) {
-                return;
-            }
             closeMonitor.notifyAll();
             closeNow = closeDeferred;
             closeDeferred = false;
@@ -486,9 +499,7 @@ public final class DirectFile implements AutoCloseable {
         Thread previousWaiter = r.waiter;
         sizeLock.lock();
         try {
-            synchronized (closeMonitor) {
-                extendingWrites++;
-            }
+            extendingWrites.increment();
             r.waiter = caller;
             try {
                 issue(r, sink);
@@ -608,7 +619,7 @@ public final class DirectFile implements AutoCloseable {
         engine.driveOwnedRingsOfCurrentThread(this::nothingPending);
         synchronized (closeMonitor) {
             boolean interrupted = false;
-            while (pending > 0) {
+            while (pending.get() > 0) {
                 if (RingThread.current() != null || engine.inOwnedRingHandler()) {
                     break; // in a callback of a ring this thread drives: cannot wait for ourselves
                 }
@@ -621,7 +632,7 @@ public final class DirectFile implements AutoCloseable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            if (pending > 0) {
+            if (pending.get() > 0) {
                 closeDeferred = true; // the last completion closes the descriptor
                 return;
             }
@@ -630,9 +641,7 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private boolean nothingPending() {
-        synchronized (closeMonitor) {
-            return pending == 0;
-        }
+        return pending.get() == 0;
     }
 
     private void closeDescriptor() {

@@ -308,10 +308,14 @@ class CloseTest {
                 bufs[i] = engine.buffers().allocate(BLOCK);
                 MemorySegment.copy(expected, i * BLOCK, bufs[i], ValueLayout.JAVA_BYTE, 0, BLOCK);
             }
-            assertEquals(BLOCK, f.writeDurably(0, bufs[0], true).get(), "extending, with fsync");
+            assertEquals(BLOCK, f.writeDurably(0, bufs[0], true).get(10, java.util.concurrent.TimeUnit.SECONDS),
+                    "extending, with fsync");
             assertEquals(BLOCK, f.writeDurably(BLOCK, bufs[1], false).get(), "extending, with fdatasync");
             f.preallocate(0, 4L * BLOCK, false);
+            long sqesBefore = engine.slicesIssued();
             assertEquals(BLOCK, f.writeDurably(2L * BLOCK, bufs[2], false).get(), "inside, with fdatasync");
+            assertEquals(1, engine.slicesIssued() - sqesBefore,
+                    "a durable write is one SQE (RWF_DSYNC), one round trip, no separate fdatasync");
             assertEquals(BLOCK, f.write(3L * BLOCK, bufs[3]).get());
             assertEquals(0, f.fsync().get());
             assertEquals(0, f.fdatasync().get());

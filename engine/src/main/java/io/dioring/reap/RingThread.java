@@ -5,6 +5,7 @@ import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.libc_h;
+import io.dioring.request.BoundedQueue;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
@@ -15,17 +16,20 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The default mode: one event-loop thread per ring. It drains a bounded multi-producer
- * inbox, submits, reaps and dispatches. Other threads (virtual ones too) put requests in
- * the inbox and, if the ring thread may be asleep in io_uring_enter, wake it by writing
- * the eventfd it keeps a read armed on.
+ * The default mode: one event-loop thread per ring. It drains a bounded lock-free
+ * multi-producer inbox ({@link BoundedQueue}), submits, reaps and dispatches. Other threads
+ * (virtual ones too) put requests in the inbox and, only if the ring thread may be asleep
+ * in io_uring_enter, wake it by writing the eventfd it keeps a read armed on. A submitter
+ * finding the inbox full parks until the ring thread has drained it (back-pressure); a
+ * virtual thread parks without pinning its carrier.
  *
  * <p>The ring is created on this thread, so SINGLE_ISSUER and DEFER_TASKRUN hold.
  *
@@ -68,7 +72,9 @@ public final class RingThread implements RequestSink {
         IoRing create() throws RingSetupException;
     }
 
-    private final ArrayBlockingQueue<IoRequest> inbox;
+    private final BoundedQueue<IoRequest> inbox;
+    /** Submitters parked until the inbox has room; woken after each drain that found any. */
+    private final ConcurrentLinkedQueue<Thread> roomWaiters = new ConcurrentLinkedQueue<>();
     /** Released and handed-back requests: never blocks the releasing thread. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -114,7 +120,7 @@ public final class RingThread implements RequestSink {
         this.factory = factory;
         this.maxInFlight = maxInFlight;
         this.delivery = delivery;
-        this.inbox = new ArrayBlockingQueue<>(inboxCapacity);
+        this.inbox = new BoundedQueue<>(inboxCapacity);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
         boolean interrupted = false;
@@ -175,18 +181,45 @@ public final class RingThread implements RequestSink {
         }
         checkRunning();
         if (!inbox.offer(r)) {
-            try {
-                inbox.put(r);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
-                        + name + " (" + inbox.remainingCapacity() + " of its places free); the "
-                        + r.opName() + " at offset " + r.offset + " of " + r.file.path() + " was not submitted");
-            }
+            waitForRoom(r);
         }
         wake();
         if (state == CLOSED) {
             failQueued(); // we raced with the end of the thread: nobody else will look at the inbox again
+        }
+    }
+
+    /** The slow path of {@link #accept}: parks until the request fits, the ring closes, or an interrupt. */
+    private void waitForRoom(IoRequest r) throws InterruptedIOException {
+        Thread me = Thread.currentThread();
+        roomWaiters.add(me);
+        try {
+            while (!inbox.offer(r)) {
+                checkRunning();
+                if (Thread.interrupted()) {
+                    me.interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
+                            + name + " (" + inbox.capacity() + " places, all taken); the " + r.opName()
+                            + " at offset " + r.offset + " of " + r.file.path() + " was not submitted");
+                }
+                wake(); // it is full, so the ring thread has work: make sure it is not asleep
+                LockSupport.park(this);
+            }
+        } finally {
+            roomWaiters.remove(me);
+        }
+    }
+
+    /** Unparks the submitters waiting for room (after a drain, or when the ring closes). */
+    private void wakeRoomWaiters() {
+        // Full fence: the drain's release stores of freed cells must be visible before we read
+        // the waiter list, or a waiter that enqueued itself and re-checked just before could sleep on.
+        VarHandle.fullFence();
+        if (roomWaiters.isEmpty()) {
+            return;
+        }
+        for (Thread t : roomWaiters) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -251,6 +284,7 @@ public final class RingThread implements RequestSink {
         } finally {
             wakers.decrementAndGet();
         }
+        wakeRoomWaiters(); // they give up with "engine closed"
         if (Thread.currentThread() == thread) {
             return;
         }
@@ -300,6 +334,7 @@ public final class RingThread implements RequestSink {
         } finally {
             state = CLOSED;
             failQueued();
+            wakeRoomWaiters();
             while (wakers.get() != 0) {
                 Thread.onSpinWait(); // a submitter is writing the eventfd right now
             }
@@ -356,12 +391,17 @@ public final class RingThread implements RequestSink {
         while ((r = released.poll()) != null) {
             loop.add(r); // a completed one is delivered by the loop's next prepare
         }
+        int drained = 0;
         while ((r = inbox.poll()) != null) {
+            drained++;
             if (state == CANCELLING) {
                 cancel(r, true);
             } else {
                 loop.add(r);
             }
+        }
+        if (drained > 0) {
+            wakeRoomWaiters();
         }
     }
 

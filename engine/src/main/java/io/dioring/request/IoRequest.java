@@ -12,6 +12,23 @@ import java.util.concurrent.CompletableFuture;
  * it is handed to a ring, by that ring's owner until its last slice is in, and by the
  * thread that delivers its result until it is recycled. Each hand-off happens through a
  * queue or executor that orders memory, so the fields are plain.
+ *
+ * <p>Who writes what, by phase (a field is written only by the phase that owns it):
+ * <ul>
+ * <li>what was asked ({@code op} ... {@code syncAfter}) and who to tell ({@code attachment}
+ *     ... {@code inlineCompletion}): the public face ({@code DirectFile}, {@code OwnedRing}),
+ *     before the request is handed on; the split step clears {@code syncAfter} once the
+ *     slices carry RWF_DSYNC, and turns a zero-length durable write into its sync;
+ * <li>the splitting cursor and {@code outstanding}/{@code allIssued}: {@code split.Splitter}
+ *     and {@code split.Coalescer}, on the ring's owner;
+ * <li>the aggregate ({@code errno} ... {@code shortPosition}): {@code reap.Aggregator};
+ * <li>{@code completed}, {@code result}, {@code failure}: the loop's finish, or
+ *     {@code deliver.Delivery.fail} for a request that never reached a ring;
+ * <li>ordering ({@code sequence}, {@code registeredWrite}, {@code blockers},
+ *     {@code nextHeld}): {@code file.InFlightWrites}, under its monitor;
+ * <li>{@code nextMerged}, {@code unmerged}: the coalescer and the merged split-back;
+ * <li>{@code waiter}, {@code delivered}: the blocking caller and the delivery.
+ * </ul>
  */
 public final class IoRequest implements Runnable {
     public static final int READ = 0;

@@ -1,24 +1,23 @@
 package io.dioring.request;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.ArrayBlockingQueue;
 
 /**
  * Recycles requests so the callback path allocates nothing in steady state. Bounded:
  * beyond {@code capacity} idle requests, extras are left to the garbage collector.
  *
  * <p>Two kinds: a shared pool (any thread takes and gives back) for the engine's ring
- * threads, and a thread-confined one, without locks, for an owner-driven ring whose
- * requests are taken, completed and given back on its owner thread.
+ * threads, lock-free ({@link BoundedQueue}), and a thread-confined one for an owner-driven
+ * ring whose requests are taken, completed and given back on its owner thread.
  */
 public final class RequestPool {
-    private final ArrayBlockingQueue<IoRequest> shared;
+    private final BoundedQueue<IoRequest> shared;
     private final ArrayDeque<IoRequest> confined;
     private final int capacity;
 
     private RequestPool(int capacity, boolean threadSafe) {
         this.capacity = capacity;
-        this.shared = threadSafe ? new ArrayBlockingQueue<>(capacity) : null;
+        this.shared = threadSafe ? new BoundedQueue<>(capacity) : null;
         this.confined = threadSafe ? null : new ArrayDeque<>(capacity);
     }
 

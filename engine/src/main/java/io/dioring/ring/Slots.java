@@ -23,6 +23,8 @@ public final class Slots {
     private final int[] opcode;
     private final int[] bufIndex;
     private final int[] retries;
+    /** rw_flags of the slot's read or write SQE (RWF_DSYNC for a durable write), else 0. */
+    private final int[] rwFlags;
     private final int[] free;
     private int freeCount;
 
@@ -36,6 +38,7 @@ public final class Slots {
         opcode = new int[capacity];
         bufIndex = new int[capacity];
         retries = new int[capacity];
+        rwFlags = new int[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
@@ -66,6 +69,7 @@ public final class Slots {
         relative[slot] = rel;
         bufIndex[slot] = buf;
         retries[slot] = 0;
+        rwFlags[slot] = 0;
         return slot;
     }
 
@@ -129,6 +133,15 @@ public final class Slots {
 
     public int bufIndex(int slot) {
         return bufIndex[slot];
+    }
+
+    /** Sets the rw_flags of the slot's SQE (kept across resubmissions of its remainder). */
+    public void setRwFlags(int slot, int flags) {
+        rwFlags[slot] = flags;
+    }
+
+    public int rwFlags(int slot) {
+        return rwFlags[slot];
     }
 
     /** Counts one more retry of the slot; returns the count. */

@@ -107,7 +107,7 @@ public final class SqeEncoder {
                 fixedIssued++;
             }
             ring.prepare(opcode, sqeFlags, fd, slots.fileOffset(slot), slots.address(slot), slots.length(slot),
-                    0, slots.bufIndex(slot), userData);
+                    slots.rwFlags(slot), slots.bufIndex(slot), userData);
         }
         sqesEncoded++;
     }

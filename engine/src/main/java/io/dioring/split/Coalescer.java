@@ -40,7 +40,7 @@ public final class Coalescer {
     /** Whether {@code r} may share an SQE: a plain data request, one buffer, one slice, untouched. */
     public static boolean coalescible(IoRequest r) {
         return r.isData() && r.file.coalescing() && !r.file.rawOutcomes() && r.segmentCount == 1
-                && r.bufIndex[0] < 0 && !r.unmerged && r.errno == 0 && r.issued == 0 && r.length > 0
+                && r.bufIndex[0] < 0 && r.syncAfter < 0 && !r.unmerged && r.errno == 0 && r.issued == 0 && r.length > 0
                 && r.length <= r.file.maxIoBytes();
     }
 

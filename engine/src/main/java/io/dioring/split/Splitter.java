@@ -1,5 +1,6 @@
 package io.dioring.split;
 
+import io.dioring.ffi.RwFlags;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.SqeEncoder;
 import io.dioring.ring.Slots;
@@ -38,6 +39,10 @@ public final class Splitter {
             return true;
         }
         int maxIo = r.file.maxIoBytes();
+        // A durable write goes out in one round trip: every slice carries RWF_DSYNC (or
+        // RWF_SYNC with metadata), so it is durable when its CQE arrives; no fsync follows.
+        int rwFlags = r.syncAfter < 0 || r.length == 0 ? 0
+                : r.syncAfter == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
         while (r.segIndex < r.segmentCount) {
             MemorySegment seg = r.segments[r.segIndex];
             long remaining = seg.byteSize() - r.segPos;
@@ -59,6 +64,7 @@ public final class Splitter {
                     : (buf >= 0 ? SqeEncoder.OP_WRITE_FIXED : SqeEncoder.OP_WRITE);
             int slot = slots.acquire(r, opcode, r.offset + r.issued, seg.address() + r.segPos, len, r.issued,
                     Math.max(buf, 0));
+            slots.setRwFlags(slot, rwFlags);
             r.outstanding++;
             r.segPos += len;
             r.issued += len;
@@ -69,6 +75,9 @@ public final class Splitter {
             r.op = r.syncAfter;
             r.syncAfter = -1;
             return split(r);
+        }
+        if (rwFlags != 0) {
+            r.syncAfter = -1; // the slices' flags make it durable
         }
         r.allIssued = true;
         return true;

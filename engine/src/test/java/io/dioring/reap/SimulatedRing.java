@@ -126,6 +126,8 @@ public final class SimulatedRing implements IoRing {
     double staleChance;
     /** Chance, per CQE posted, of also posting a user_data no slot ever had. */
     double unknownChance;
+    /** Submits left before io_uring_enter fails for good (RingFailedException, EBADF); -1 never. */
+    volatile int failSubmitAfter = -1;
     private int staleInjected;
     private int partialSubmits;
     private long sqesTaken;
@@ -206,6 +208,9 @@ public final class SimulatedRing implements IoRing {
     @Override
     public int submit(boolean waitForOne) {
         checkOpen();
+        if (failSubmitAfter >= 0 && failSubmitAfter-- == 0) {
+            throw new io.dioring.ring.RingFailedException("io_uring_enter (simulated)", Errno.EBADF);
+        }
         int take = prepared.size();
         if (take > 0 && random.nextDouble() < partialSubmit) {
             take = random.nextInt(take);

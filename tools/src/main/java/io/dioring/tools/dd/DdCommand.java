@@ -33,13 +33,17 @@ public final class DdCommand implements Callable<Integer> {
     private final PrintStream stderr;
     private final Map<String, String> env;
     private final LongSupplier clock;
+    /** Whether this process is dd's own: it then handles signals as GNU dd does. */
+    private boolean ownsProcess;
 
     /**
      * The command as the CLI runs it: file descriptors 0, 1 and System.err, files through
-     * io_uring when the kernel allows it.
+     * io_uring when the kernel allows it, SIGINT/SIGUSR1/SIGTERM/SIGHUP as GNU dd
+     * ({@link DdSignals}), and a failed write to stderr is an error (exit 1).
      */
     public DdCommand() {
         this(RingBackend.best(new PosixBackend()), System.out, System.err, System.getenv(), System::nanoTime);
+        this.ownsProcess = true;
     }
 
     /** Standard input and output as Java streams (which behave like pipes); messages to {@code stderr}. */
@@ -111,13 +115,20 @@ public final class DdCommand implements Callable<Integer> {
             }
             return 1;
         }
+        int status;
         try {
-            return new DdCopy(options, backend, stderr, clock).run();
+            DdCopy copy = new DdCopy(options, backend, stderr, clock);
+            if (ownsProcess) {
+                copy.withSignals(DdSignals.install());
+            }
+            status = copy.run();
         } finally {
             if (backend instanceof RingBackend ring) {
                 ring.close();
             }
         }
+        // close_stdout: what could not be written to stderr makes the run a failure
+        return stderr.checkError() ? 1 : status;
     }
 
     private void usageError(String message) {

@@ -6,6 +6,7 @@ import static io.dioring.tools.dd.DdOptions.C_FSYNC;
 import static io.dioring.tools.dd.DdOptions.C_NOCREAT;
 import static io.dioring.tools.dd.DdOptions.C_NOERROR;
 import static io.dioring.tools.dd.DdOptions.C_NOTRUNC;
+import static io.dioring.tools.dd.DdOptions.C_SPARSE;
 import static io.dioring.tools.dd.DdOptions.C_SYNC;
 import static io.dioring.tools.dd.DdOptions.C_TWOBUFS;
 import static io.dioring.tools.dd.DdOptions.F_APPEND;
@@ -61,6 +62,7 @@ final class DdCopy {
 
     private final DdOptions o;
     private final DdBackend backend;
+    private DdSignals signals = DdSignals.none();
     private final PrintStream err;
     private final LongSupplier clock;
     private final String inputName;
@@ -87,12 +89,21 @@ final class DdCopy {
     private long inputOffset;
     /** Where the next write goes. */
     private long outputOffset;
+    /** Where GNU dd's calls would have left the input descriptor's offset (inherited stdin). */
+    private long inputFdOffset;
+    /** Where GNU dd's calls would have left the output descriptor's offset: after the last write. */
+    private long outputFdOffset;
     private boolean outputDirect;
     private boolean warnPartialRead;
     private long prevNread;
     private int conversions;
-    private boolean iNocacheEof;
-    private boolean oNocacheEof;
+    private final DdCache inputCache;
+    private final DdCache outputCache;
+    /** swab, block/unblock and the translations; null if the bytes go out as read. */
+    private final DdConversions converter;
+    /** conv=sparse; null without it. */
+    private final DdSparse sparse;
+    private final DdConversions.Sink<Exit, WriteFailed> toOutputBuffer = this::copySimple;
 
     // buffers and pipelines
     /** Shared, not confined: a backend may touch buffers from its own threads (a thread pool). */
@@ -116,8 +127,9 @@ final class DdCopy {
 
     private enum Kind { BLOCK, OBS, FINAL }
 
-    private record Write(MemorySegment buffer, boolean inputBuffer, long length, Kind kind, long rFullAt,
-            long rPartialAt) {}
+    /** {@code seekedOver}: conv=sparse skipped this all-NUL block instead of writing it. */
+    private record Write(MemorySegment buffer, boolean inputBuffer, long offset, long length, Kind kind,
+            long rFullAt, long rPartialAt, boolean seekedOver) {}
 
     /** A write that failed, in order: dd reports it and stops. */
     private static final class WriteFailed extends Exception {
@@ -138,6 +150,18 @@ final class DdCopy {
         this.inputName = options.inputFile == null ? "standard input" : options.inputFile;
         this.outputName = options.outputFile == null ? "standard output" : options.outputFile;
         this.conversions = options.conversions;
+        this.inputCache = DdCache.forInput(options);
+        this.outputCache = DdCache.forOutput(options);
+        this.converter = DdConversions.of(options);
+        this.sparse = (options.conversions & C_SPARSE) != 0 ? new DdSparse((options.outputFlags & F_APPEND) != 0)
+                : null;
+    }
+
+    /** Handles SIGINT and SIGUSR1 as GNU dd does (the CLI installs them; embedded use does not). */
+    DdCopy withSignals(DdSignals s) {
+        this.signals = s;
+        s.setLastWords(this::printStats);
+        return this;
     }
 
     private boolean conv(int mask) {
@@ -211,7 +235,8 @@ final class DdCopy {
             err.print('\n');
             progressLen = 0;
         }
-        err.print(rFull + "+" + rPartial + " records in\n" + wFull + "+" + wPartial + " records out\n");
+        err.print(rFull + "+" + rPartial + " records in\n" + wFull + "+" + wPartial + " records out\n"
+                + DdConversions.truncatedRecordsLine(converter == null ? 0 : converter.truncatedRecords()));
         if (o.status == STATUS_NOXFER) {
             err.flush();
             return;
@@ -246,6 +271,7 @@ final class DdCopy {
         }
         inputSeekable = in.seekable();
         inputOffset = in.startOffset();
+        inputFdOffset = inputOffset;
         inputSeekErrno = in.seekErrno();
 
         boolean notrunc = conv(C_NOTRUNC);
@@ -277,6 +303,7 @@ final class DdCopy {
             throw new Exit(EXIT_FAILURE);
         }
         outputDirect = (o.outputFlags & F_DIRECT) != 0;
+        outputFdOffset = out.startOffset();
         if (o.outputFile != null && o.seekRecords != 0 && !notrunc) {
             try {
                 out.truncate(size);
@@ -301,6 +328,11 @@ final class DdCopy {
         long budget = 256L << 20;
         readDepth = (int) Math.max(1, Math.min(readDepth, budget / o.inputBlocksize));
         writeDepth = (int) Math.max(1, Math.min(writeDepth, budget / o.outputBlocksize));
+        if (o.outputNocache) {
+            // GNU drops each range before its next write starts; with later writes to the file
+            // still in flight the kernel was seen to keep the dropped pages (io_uring, qd=8)
+            writeDepth = 1;
+        }
 
         startTime = clock.getAsLong();
         nextTime = startTime + XTIME_PRECISION;
@@ -318,18 +350,25 @@ final class DdCopy {
             exitStatus = syncStatus;
         }
         if (o.maxRecords == 0 && o.maxBytes == 0) {
-            if (o.inputNocache) {
-                in.dropCache(0, 0);
+            // count=0: drop the cache to the end of the file, and say so if that fails
+            int errno = o.inputNocache ? invalidateInputCache(0) : 0;
+            if (errno != 0) {
+                error("failed to discard cache for: " + DdText.quoteIfNeeded(inputName) + ": "
+                        + PosixBackend.strerror(errno));
+                exitStatus = EXIT_FAILURE;
             }
-            if (o.outputNocache) {
-                out.dropCache(0, 0);
+            errno = o.outputNocache ? invalidateOutputCache(0, outputOffset) : 0;
+            if (errno != 0) {
+                error("failed to discard cache for: " + DdText.quoteIfNeeded(outputName) + ": "
+                        + PosixBackend.strerror(errno));
+                exitStatus = EXIT_FAILURE;
             }
         } else {
-            if (o.inputNocache || iNocacheEof) {
-                in.dropCache(0, 0);
+            if (o.inputNocache || inputCache.dropsToEndOfFile()) {
+                invalidateInputCache(0);
             }
-            if (o.outputNocache || oNocacheEof) {
-                out.dropCache(0, 0);
+            if (o.outputNocache || outputCache.dropsToEndOfFile()) {
+                invalidateOutputCache(0, outputOffset);
             }
         }
         finishUp();
@@ -354,6 +393,7 @@ final class DdCopy {
             // reported already
         }
         discardReads();
+        settleOffsets();
         int syncStatus = synchronizeOutput();
         if (syncStatus != 0) {
             throw new Exit(syncStatus);
@@ -371,6 +411,60 @@ final class DdCopy {
             throw new Exit(EXIT_FAILURE);
         }
         printStats();
+    }
+
+    /** Inherited descriptors end where GNU dd's read/write/lseek calls would leave them. */
+    private void settleOffsets() {
+        in.endAt(inputFdOffset);
+        out.endAt(outputFdOffset);
+    }
+
+    // ---------------------------------------------------------------- signals
+
+    /**
+     * process_signals: between blocks, SIGUSR1 prints the statistics; SIGINT finishes what
+     * is in flight, prints them and dies by the signal (cleanup() without synchronizing).
+     */
+    private void processSignals() {
+        while (signals.pending()) {
+            int interrupt = signals.interrupt();
+            if (interrupt == 0) {
+                if (signals.takeInfoRequest()) {
+                    printStats();
+                }
+                continue;
+            }
+            if (!signals.claimInterrupt()) {
+                signals.awaitDeath();
+            }
+            try {
+                drainWrites();
+            } catch (WriteFailed reported) {
+                // its message is out; the statistics follow
+            }
+            discardReads();
+            settleOffsets();
+            boolean closed = true;
+            try {
+                in.close();
+            } catch (DdIoException e) {
+                error("closing input file " + DdText.quoteAlways(inputName), e);
+                closed = false;
+            }
+            if (closed) {
+                try {
+                    out.close();
+                } catch (DdIoException e) {
+                    error("closing output file " + DdText.quoteAlways(outputName), e);
+                    closed = false;
+                }
+            }
+            if (closed) {
+                printStats();
+            }
+            err.flush();
+            signals.die(interrupt);
+        }
     }
 
     private int synchronizeOutput() {
@@ -397,6 +491,17 @@ final class DdCopy {
             }
         }
         return exitStatus;
+    }
+
+    /** invalidate_cache(STDIN_FILENO, length): the input's page cache behind dd's input offset. */
+    private int invalidateInputCache(long length) {
+        return inputCache.invalidate(length, inputSeekable ? inputOffset : -1,
+                inputSeekable ? PosixBackend.EOVERFLOW : PosixBackend.ESPIPE, in::dropCache);
+    }
+
+    /** invalidate_cache(STDOUT_FILENO, length), the output's file offset being {@code position}. */
+    private int invalidateOutputCache(long length, long position) {
+        return outputCache.invalidate(length, out.seekable() ? position : -1, out.seekErrno(), out::dropCache);
     }
 
     // ---------------------------------------------------------------- buffers
@@ -463,7 +568,7 @@ final class DdCopy {
             }
             long len = lengthOfRecord(aheadIndex);
             if (conv(C_SYNC) && conv(C_NOERROR)) {
-                b.fill((byte) 0);
+                b.fill(DdConversions.padding(conversions));
             }
             MemorySegment dst = b.asSlice(0, len);
             in.submitRead(aheadOffset, dst);
@@ -584,15 +689,20 @@ final class DdCopy {
                 }
             }
             outputDirect = false;
-            oNocacheEof = true;
+            outputCache.dropToEndOfFile();
+            invalidateOutputCache(0, outputOffset);
             conversions |= C_FSYNC;
         }
         while (writes.size() >= writeDepth) {
             awaitOldestWrite();
         }
-        out.submitWrite(outputOffset, buffer.asSlice(0, length));
+        MemorySegment block = buffer.asSlice(0, length);
+        boolean seekedOver = sparse != null && sparse.seekedOver(out, outputOffset, block);
+        if (!seekedOver) {
+            out.submitWrite(outputOffset, block);
+        }
+        writes.add(new Write(buffer, inputBuffer, outputOffset, length, kind, rFull, rPartial, seekedOver));
         outputOffset += length;
-        writes.add(new Write(buffer, inputBuffer, length, kind, rFull, rPartial));
     }
 
     private void awaitOldestWrite() throws WriteFailed {
@@ -600,13 +710,17 @@ final class DdCopy {
         long n;
         DdIoException e = null;
         try {
-            n = out.awaitWrite();
+            n = w.seekedOver() ? w.length() : out.awaitWrite();
         } catch (DdIoException ex) {
             e = ex;
             n = ex.transferred();
         }
         (w.inputBuffer() ? freeInput : freeOutput).add(w.buffer());
         wBytes += n;
+        outputFdOffset = w.offset() + n;
+        if (o.outputNocache && n > 0) {
+            invalidateOutputCache(n, w.offset() + n);
+        }
         if (e == null) {
             switch (w.kind()) {
                 case BLOCK -> {
@@ -629,7 +743,9 @@ final class DdCopy {
         while (!writes.isEmpty()) {
             Write later = writes.poll();
             try {
-                out.awaitWrite();
+                if (!later.seekedOver()) {
+                    out.awaitWrite();
+                }
             } catch (DdIoException ignored) {
                 // after the failure
             }
@@ -685,6 +801,7 @@ final class DdCopy {
     // ---------------------------------------------------------------- skip / seek
 
     private void advanceInputOffset(long n) {
+        inputFdOffset += n;
         if (0 <= inputOffset) {
             long sum = inputOffset + n;
             inputOffset = (sum < 0) ? -1 : sum;
@@ -723,13 +840,14 @@ final class DdCopy {
                     records = 0;
                 }
                 advanceInputOffset(offset);
+                inputFdOffset = target; // lseek put it there, past the end of the file or not
                 return records;
             } catch (DdIoException e) {
                 lseekErrno = e.errno();
             }
         }
         try {
-            in.seekEnd();
+            inputFdOffset = in.seekEnd();
             if (lseekErrno == 0) {
                 lseekErrno = PosixBackend.EOVERFLOW;
             }
@@ -740,6 +858,7 @@ final class DdCopy {
         }
         MemorySegment buf = takeInputBuffer();
         do {
+            processSignals();
             long want = records != 0 ? blocksize : bytes[0];
             long n = ireadFnc(buf.asSlice(0, want));
             if (n < 0) {
@@ -791,6 +910,7 @@ final class DdCopy {
             long target = Math.addExact(out.startOffset(), offset);
             out.seek(target);
             outputOffset = target;
+            outputFdOffset = target;
             return;
         } catch (ArithmeticException e) {
             lseekErrno = 0;
@@ -798,7 +918,7 @@ final class DdCopy {
             lseekErrno = e.errno();
         }
         try {
-            out.seekEnd();
+            outputFdOffset = out.seekEnd();
             if (lseekErrno == 0) {
                 lseekErrno = PosixBackend.EOVERFLOW;
             }
@@ -865,6 +985,7 @@ final class DdCopy {
                 : o.maxRecords + (o.maxBytes != 0 ? 1 : 0);
 
         while (true) {
+            processSignals();
             if (o.status == STATUS_PROGRESS) {
                 long progressTime = clock.getAsLong();
                 if (nextTime <= progressTime) {
@@ -882,11 +1003,15 @@ final class DdCopy {
             if (n > 0) {
                 advanceInputOffset(n);
                 if (o.inputNocache) {
-                    in.dropCache(inputOffset - n, n);
+                    invalidateInputCache(n);
                 }
             } else if (n == 0) {
-                iNocacheEof |= o.inputNocache;
-                oNocacheEof |= o.outputNocache && !conv(C_NOTRUNC);
+                if (o.inputNocache) {
+                    inputCache.dropToEndOfFile();
+                }
+                if (o.outputNocache && !conv(C_NOTRUNC)) {
+                    outputCache.dropToEndOfFile();
+                }
                 freeInput.add(buf);
                 break;
             } else {
@@ -897,6 +1022,9 @@ final class DdCopy {
                 if (conv(C_NOERROR)) {
                     printStats();
                     long badPortion = ibs - partread;
+                    if (o.inputNocache) {
+                        invalidateInputCache(badPortion); // keeps the offsets right, as GNU does
+                    }
                     if (!advanceInputAfterReadError(badPortion)) {
                         exitStatus = EXIT_FAILURE;
                         inputSeekable = false;
@@ -921,7 +1049,7 @@ final class DdCopy {
                 partread = nBytes;
                 if (conv(C_SYNC)) {
                     if (!conv(C_NOERROR)) {
-                        buf.asSlice(nBytes, ibs - nBytes).fill((byte) 0);
+                        buf.asSlice(nBytes, ibs - nBytes).fill(DdConversions.padding(conversions));
                     }
                     nBytes = ibs;
                 }
@@ -934,16 +1062,30 @@ final class DdCopy {
                 submitWrite(buf, true, nBytes, Kind.BLOCK);
                 continue;
             }
-            copySimple(buf, nBytes);
+            if (converter != null) {
+                converter.convert(buf, nBytes, toOutputBuffer);
+            } else {
+                copySimple(buf, nBytes);
+            }
             freeInput.add(buf);
         }
 
+        if (converter != null) {
+            converter.finish(toOutputBuffer);
+        }
         if (twobufs && oc != 0) {
             submitWrite(obuf, false, oc, Kind.FINAL);
             obuf = null;
         }
         drainWrites();
         discardReads();
+
+        DdSparse.Failure extend = sparse == null ? null
+                : sparse.extendAfterFinalSeek(out, DdText.quoteAlways(outputName));
+        if (extend != null) {
+            error(extend.message(), extend.cause());
+            return EXIT_FAILURE;
+        }
 
         if (conv(C_FDATASYNC | C_FSYNC) && o.status == STATUS_PROGRESS && 0 <= reportedWBytes
                 && reportedWBytes < wBytes) {

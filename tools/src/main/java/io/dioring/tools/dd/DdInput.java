@@ -51,6 +51,14 @@ public interface DdInput extends AutoCloseable {
     /** iflag=nocache: drop the page cache for a range (length 0: to the end); best effort. */
     void dropCache(long offset, long length);
 
+    /**
+     * Leaves the descriptor's file offset at {@code offset}, where GNU dd's read and lseek
+     * calls would have left it, for whoever shares the descriptor next (an inherited
+     * standard input read at explicit offsets). Best effort; a no-op where offsets do not
+     * apply or the input is dd's own.
+     */
+    default void endAt(long offset) {}
+
     /** Closes the input; failures are dd's "closing input file" error. */
     @Override
     void close() throws DdIoException;

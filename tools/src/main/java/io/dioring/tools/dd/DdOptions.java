@@ -47,8 +47,6 @@ final class DdOptions {
     static final int C_FDATASYNC = 1 << 14;
     static final int C_FSYNC = 1 << 15;
     static final int C_SPARSE = 1 << 16;
-    private static final int C_UNSUPPORTED = C_ASCII | C_EBCDIC | C_IBM | C_BLOCK | C_UNBLOCK | C_LCASE
-            | C_UCASE | C_SWAB | C_SPARSE;
 
     static final int STATUS_NONE = 1;
     static final int STATUS_NOXFER = 2;
@@ -109,6 +107,8 @@ final class DdOptions {
     String outputFile;
     long inputBlocksize;
     long outputBlocksize;
+    /** cbs=: the record size of conv=block and conv=unblock; 0 drops those conversions. */
+    long conversionBlocksize;
     long skipRecords;
     long skipBytes;
     long seekRecords;
@@ -197,7 +197,7 @@ final class DdOptions {
                     which = 3;
                 } else if (operandIs(name, "cbs")) {
                     nMin = 1;
-                    nMax = maxBlocksize;
+                    nMax = Long.MAX_VALUE;
                     which = 4;
                 } else if (operandIs(name, "skip") || operandIs(name, "iseek")) {
                     skip = n;
@@ -235,7 +235,7 @@ final class DdOptions {
                     case 1 -> o.inputBlocksize = n;
                     case 2 -> o.outputBlocksize = n;
                     case 3 -> blocksize = n;
-                    case 4 -> throw new UsageError("cbs= is not supported by dioring dd", false);
+                    case 4 -> o.conversionBlocksize = n;
                     case 5 -> o.queueDepth = (int) n;
                     default -> { }
                 }
@@ -255,8 +255,9 @@ final class DdOptions {
         if (o.outputBlocksize == 0) {
             o.outputBlocksize = DEFAULT_BLOCKSIZE;
         }
-        // no cbs= (unsupported): GNU drops block/unblock without it
-        o.conversions &= ~(C_BLOCK | C_UNBLOCK);
+        if (o.conversionBlocksize == 0) {
+            o.conversions &= ~(C_BLOCK | C_UNBLOCK);
+        }
 
         if ((o.outputFlags & F_FULLBLOCK) != 0) {
             throw new UsageError("invalid output flag: " + DdText.quote("fullblock", utf8), true);
@@ -314,14 +315,6 @@ final class DdOptions {
         if (Integer.bitCount(o.inputFlags & (F_DIRECT | F_NOCACHE)) > 1
                 || Integer.bitCount(o.outputFlags & (F_DIRECT | F_NOCACHE)) > 1) {
             throw new UsageError("cannot combine direct and nocache", false);
-        }
-        int unsupported = o.conversions & C_UNSUPPORTED;
-        if (unsupported != 0) {
-            for (Symbol s : CONVERSIONS) {
-                if ((s.value() & unsupported & ~C_TWOBUFS) != 0 && (s.value() & C_UNSUPPORTED) != 0) {
-                    throw new UsageError("conv=" + s.name() + " is not supported by dioring dd", false);
-                }
-            }
         }
 
         if ((o.inputFlags & F_NOCACHE) != 0) {

@@ -62,6 +62,12 @@ public interface DdOutput extends AutoCloseable {
     /** oflag=nocache: drop the page cache for a range (length 0: to the end); best effort. */
     void dropCache(long offset, long length);
 
+    /**
+     * Leaves the descriptor's file offset at {@code offset}, where GNU dd's write and lseek
+     * calls would have left it (see {@link DdInput#endAt}).
+     */
+    default void endAt(long offset) {}
+
     /** Closes the output; failures are dd's "closing output file" error. */
     @Override
     void close() throws DdIoException;

@@ -327,6 +327,20 @@ public final class PosixBackend implements DdBackend {
             return total;
         }
 
+        /**
+         * An inherited descriptor read or written at explicit offsets (through a ring) has
+         * not moved: put its offset where dd's calls would have. dd's own files close.
+         */
+        @Override
+        public void endAt(long offset) {
+            if (!owned && seekable && !closed && offset >= 0) {
+                long r = lseek(fd, offset, SEEK_SET);
+                if (r >= 0) {
+                    position = r;
+                }
+            }
+        }
+
         @Override
         public void truncate(long size) throws DdIoException {
             int r = retry(() -> Libc.ftruncate(fd, size));

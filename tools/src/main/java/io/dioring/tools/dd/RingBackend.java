@@ -23,21 +23,26 @@ import java.util.ArrayDeque;
  * messages); only positional transfers on regular files and block devices go through the
  * ring. Pipes, terminals and O_APPEND outputs stay with the synchronous backend.
  *
- * <p><b>Why the output is sized ahead.</b> Every write of a copy into a new file ends
- * beyond the file's size, and the engine runs such extending writes synchronously under
- * the file's size lock (seed 000), which would turn the copy back into one block at a
- * time. So before a write that would extend a regular file, the output is grown with
- * fallocate (ftruncate where fallocate is not supported) in large steps; the writes land
- * inside the file and stay asynchronous. Before
- * anything that observes the size (size, truncate, dropDirect, sync, close) the writes in
- * flight are awaited and the file is trimmed to the larger of its size before the copy and
- * the end of the last write that succeeded in order, so a copy that fails midway leaves
- * exactly the bytes written so far, as dd would.
+ * <p><b>Reads</b> are dd's own: the input's {@link DirectFile} has raw outcomes on
+ * ({@link DirectFile#setRawOutcomes}), so each read completes with exactly what the kernel
+ * returned for it (a short read is a partial record, as GNU dd counts it; an error fails
+ * that read alone, never its neighbours). Up to {@code qd} of them are in flight ahead.
+ *
+ * <p><b>Writes are crash-consistent.</b> The output is never sized ahead of what was
+ * written: at every moment its size covers only bytes copied, so a copy cut short by a
+ * signal, SIGKILL, ENOSPC or power loss is a prefix of what GNU dd writes. One write is in
+ * flight at a time ({@link DdOutput#maxInFlight()} is 1), behind the reads ahead: a write
+ * that extends the file is carried out by the engine synchronously under the file's size
+ * lock (seed 000) and ext4 serializes extending O_DIRECT writes anyway, and a failed write
+ * has nothing behind it in the kernel, so no write after a failed one ever lands
+ * ({@code conv=notrunc} included), as with GNU dd. (Keeping several non-extending writes in
+ * flight with that guarantee needs the engine to link them, IOSQE_IO_LINK.)
+ *
+ * <p><b>Inherited descriptors</b> (standard input and output) are read and written at
+ * explicit offsets; {@link DdInput#endAt}/{@link DdOutput#endAt} then move their offset to
+ * where GNU dd's read and write calls would have left it.
  */
 public final class RingBackend implements DdBackend, AutoCloseable {
-    /** The output grows by at least this much each time it is sized ahead. */
-    private static final long GROW_STEP = 64L << 20;
-
     private final PosixBackend posix;
     private final int queueDepth;
     private IoEngine engine;
@@ -60,7 +65,7 @@ public final class RingBackend implements DdBackend, AutoCloseable {
     @Override
     public DdInput openInput(String path, int flags) throws DdIoException {
         DdInput in = posix.openInput(path, flags);
-        if (in instanceof PosixBackend.FdFile f && positional(f.fd())) {
+        if (in instanceof PosixBackend.FdFile f && positional(f.fd()) && ringReady()) {
             return new RingInput(f, name(path));
         }
         return in;
@@ -70,7 +75,8 @@ public final class RingBackend implements DdBackend, AutoCloseable {
     public DdOutput openOutput(String path, int flags, boolean nocreat, boolean excl, boolean truncate,
             boolean tryReadWrite) throws DdIoException {
         DdOutput out = posix.openOutput(path, flags, nocreat, excl, truncate, tryReadWrite);
-        if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0) {
+        if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0
+                && ringReady()) {
             return new RingOutput(f, name(path), isRegular(f.fd()));
         }
         return out;
@@ -87,6 +93,19 @@ public final class RingBackend implements DdBackend, AutoCloseable {
             ring = engine.ownedRing(queueDepth);
         }
         return ring;
+    }
+
+    /**
+     * Sets the ring up while dd opens its files, as GNU dd's start-up, not inside the timed
+     * copy; where that fails the file stays with the synchronous backend (same results).
+     */
+    private boolean ringReady() {
+        try {
+            ring();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Releases the ring and the engine (after every file is closed). */
@@ -217,6 +236,7 @@ public final class RingBackend implements DdBackend, AutoCloseable {
         @Override public long seekEnd() throws DdIoException { return fd.seekEnd(); }
         @Override public int maxInFlight() { return queueDepth; }
         @Override public void dropCache(long offset, long length) { fd.dropCache(offset, length); }
+        @Override public void endAt(long offset) { fd.endAt(offset); }
 
         @Override
         public void submitRead(long offset, MemorySegment dst) {
@@ -225,6 +245,7 @@ public final class RingBackend implements DdBackend, AutoCloseable {
                 if (file == null) {
                     ring();
                     file = engine.adopt(fd.fd(), name, direct(fd.fd()), true, false);
+                    file.setRawOutcomes(true);
                 }
                 if (misaligned(file, offset, dst)) {
                     // The kernel answers a read at or past end of file with 0 before it looks
@@ -277,16 +298,9 @@ public final class RingBackend implements DdBackend, AutoCloseable {
         private boolean synchronous;
         /** Size before the first write of the copy; -1 until then. */
         private long sizeBefore = -1;
-        /** What we grew the file to ahead of the writes; -1 when not grown. */
-        private long sizedTo = -1;
         /** End of the last write that succeeded with every earlier one. */
         private long writtenEnd;
         private boolean failed;
-        /**
-         * Sizing ahead failed for a reason other than EOPNOTSUPP (no room for the step, a
-         * quota, the file size limit): the writes extend the file themselves from then on.
-         */
-        private boolean growFailed;
 
         RingOutput(PosixBackend.FdFile fd, Path name, boolean regular) {
             this.fd = fd;
@@ -299,8 +313,10 @@ public final class RingBackend implements DdBackend, AutoCloseable {
         @Override public int seekErrno() { return fd.seekErrno(); }
         @Override public void seek(long offset) throws DdIoException { fd.seek(offset); }
         @Override public boolean truncatable() throws DdIoException { return fd.truncatable(); }
-        @Override public int maxInFlight() { return synchronous ? 1 : queueDepth; }
+        /** One write at a time: see the class comment (crash consistency, nothing after a failure). */
+        @Override public int maxInFlight() { return 1; }
         @Override public void dropCache(long offset, long length) { fd.dropCache(offset, length); }
+        @Override public void endAt(long offset) { fd.endAt(offset); }
 
         @Override
         public long seekEnd() throws DdIoException {
@@ -336,45 +352,14 @@ public final class RingBackend implements DdBackend, AutoCloseable {
                     DONE.failed(new DirectIoException(Errno.EINVAL, "write", name, offset, src.byteSize()), t);
                     return;
                 }
-                sizeAhead(offset + src.byteSize());
+                if (regular && sizeBefore < 0) {
+                    sizeBefore = file.size();
+                    writtenEnd = sizeBefore;
+                }
                 ring.write(file, offset, src, t, DONE);
             } catch (IOException | RuntimeException e) {
                 DONE.failed(e, t);
             }
-        }
-
-        /** Grows a regular output ahead of a write that would extend it (see the class comment). */
-        private void sizeAhead(long end) throws IOException {
-            if (!regular) {
-                return;
-            }
-            if (sizeBefore < 0) {
-                sizeBefore = file.size();
-                writtenEnd = sizeBefore;
-            }
-            long current = Math.max(sizedTo, file.size());
-            if (end <= current || growFailed) {
-                return;
-            }
-            long target = Math.max(end, current + Math.max(GROW_STEP, current / 4));
-            try {
-                // Allocated extents: the writes then only convert them instead of allocating
-                // blocks one write at a time.
-                file.preallocate(current, target - current, false);
-            } catch (DirectIoException e) {
-                if (e.errno() != Errno.EOPNOTSUPP) {
-                    // The step may not fit where the data still would (ENOSPC near a full
-                    // disk, EDQUOT, EFBIG), and a failed fallocate can leave part of the step
-                    // allocated with the size grown over it. Give that back and let this and
-                    // later writes extend the file themselves: they meet the error where dd's
-                    // would, after every byte that fits.
-                    file.truncate(current);
-                    growFailed = true;
-                    return;
-                }
-                file.truncate(target); // no fallocate on this filesystem: a sparse tail
-            }
-            sizedTo = target;
         }
 
         @Override
@@ -394,8 +379,9 @@ public final class RingBackend implements DdBackend, AutoCloseable {
         }
 
         /**
-         * Waits for every write in flight, then gives back what was sized ahead: the file ends
-         * at the larger of its size before the copy and the end of the writes that succeeded.
+         * Waits for the write in flight. After a failed write a regular file may hold more
+         * than the writes that succeeded in order (part of the failed one): it is trimmed to
+         * the larger of its size before the copy and the end of those writes, what dd counts.
          */
         private void settle() throws DdIoException {
             DdIoException first = null;
@@ -406,11 +392,9 @@ public final class RingBackend implements DdBackend, AutoCloseable {
                     first = first == null ? e : first;
                 }
             }
-            // After a failed write the file may hold more than the writes that succeeded in
-            // order (a short extending write, writes after the failure): trim that too.
-            if (sizedTo >= 0 || failed && regular && sizeBefore >= 0) {
+            if (failed && regular && sizeBefore >= 0) {
                 long keep = Math.max(sizeBefore, writtenEnd);
-                sizedTo = -1;
+                sizeBefore = -1;
                 fd.truncate(keep);
                 if (file != null) {
                     try {

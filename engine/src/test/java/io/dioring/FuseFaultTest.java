@@ -1,0 +1,222 @@
+package io.dioring;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dioring.testing.FaultFs;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine over a filesystem that returns short reads and EIO (the FUSE fault filesystem,
+ * {@link FaultFs}): results follow the rules of {@code reap/Aggregator} (seed 003) and do
+ * not depend on coalescing (seed 004). Every file here is opened with O_DIRECT, which FUSE
+ * accepts without reporting an alignment; short reads and errors reach the CQE as the
+ * daemon returned them.
+ */
+class FuseFaultTest {
+    private static final int BLOCK = 64 << 10;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private FaultFs fs;
+    private byte[] data;
+    private Path file;
+
+    @BeforeEach
+    void mount() throws Exception {
+        Kernel.assumeIoUring();
+        fs = FaultFs.mountOrSkip();
+        data = new byte[16 * BLOCK];
+        new Random(13).nextBytes(data);
+        file = fs.file("data");
+        Files.write(fs.backing().resolve("data"), data);
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (fs != null) {
+            fs.close();
+        }
+    }
+
+    /** A read of four 64 KiB slices whose second comes back short, then at end of file. */
+    @Test
+    void aShortMiddleSliceCapsTheResultAtItsPositionWhateverLaterSlicesDid() throws Exception {
+        long cut = BLOCK + 4096;
+        fs.configure(FaultFs.cut(cut), FaultFs.zero(cut));
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withMaxIoBytes(BLOCK));
+                    DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                MemorySegment buf = engine.buffers().allocate(4 * BLOCK);
+                long n = f.read(0, buf).get(10, TimeUnit.SECONDS);
+                assertEquals(cut, n, "the result is the prefix before the short slice");
+                assertArrayEquals(Arrays.copyOf(data, (int) cut), buf.asSlice(0, cut).toArray(ValueLayout.JAVA_BYTE));
+            }
+        });
+    }
+
+    /** A read of four slices whose third fails: the request fails, naming the failed slice. */
+    @Test
+    void aFailedMiddleSliceFailsTheRequestWithItsErrnoOffsetAndLength() throws Exception {
+        fs.configure(FaultFs.readEio(2L * BLOCK + 10, 2L * BLOCK + 11));
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withMaxIoBytes(BLOCK));
+                    DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                MemorySegment buf = engine.buffers().allocate(4 * BLOCK);
+                ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> f.read(0, buf).get(10, TimeUnit.SECONDS));
+                DirectIoException d = assertInstanceOf(DirectIoException.class, e.getCause());
+                assertEquals("EIO", d.errnoName(), d.getMessage());
+                assertEquals(5, d.errno());
+                assertEquals("read", d.op());
+                assertEquals(file, d.path());
+                assertEquals(2L * BLOCK, d.offset(), "the failed slice's offset");
+                assertEquals(BLOCK, d.length(), "the failed slice's length");
+            }
+        });
+    }
+
+    /** Short at a 4096-aligned offset mid-file: resubmitted, the read completes in full. */
+    @Test
+    void aShortReadMidFileAtAnAlignedOffsetIsResubmittedAndCompletesInFull() throws Exception {
+        assertShortReadCompletesInFull(3L * BLOCK + 8192);
+    }
+
+    /**
+     * Short at an offset no alignment divides: FUSE reports no DIO alignment and accepts any
+     * offset, so the engine must resubmit the remainder there, not take it for end of file.
+     */
+    @Test
+    void aShortReadMidFileAtAnUnalignedOffsetIsResubmittedAndCompletesInFull() throws Exception {
+        assertShortReadCompletesInFull(200_000);
+    }
+
+    private void assertShortReadCompletesInFull(long cut) throws Exception {
+        fs.configure(FaultFs.cut(cut));
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (IoEngine engine = IoEngine.create(); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                MemorySegment buf = engine.buffers().allocate(data.length);
+                long n = f.read(0, buf).get(10, TimeUnit.SECONDS);
+                assertEquals(data.length, n, "short at " + cut + ", then the rest");
+                assertArrayEquals(data, buf.toArray(ValueLayout.JAVA_BYTE));
+            }
+        });
+    }
+
+    @Test
+    void aReadEioCarriesErrnoOffsetAndLength() throws Exception {
+        fs.configure(FaultFs.readEio(6L * BLOCK, 6L * BLOCK + 1));
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (IoEngine engine = IoEngine.create(); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                MemorySegment buf = engine.buffers().allocate(BLOCK);
+                assertEquals(BLOCK, f.read(5L * BLOCK, buf).get(10, TimeUnit.SECONDS), "the block before");
+                ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> f.read(6L * BLOCK, buf).get(10, TimeUnit.SECONDS));
+                DirectIoException d = assertInstanceOf(DirectIoException.class, e.getCause());
+                assertEquals(5, d.errno(), d.getMessage());
+                assertEquals("EIO", d.errnoName());
+                assertEquals("read", d.op());
+                assertEquals(6L * BLOCK, d.offset());
+                assertEquals(BLOCK, d.length());
+                assertTrue(d.getMessage().contains(file.toString()), d.getMessage());
+            }
+        });
+    }
+
+    @Test
+    void aWriteEioCarriesErrnoOffsetAndLengthAndWritesNothing() throws Exception {
+        fs.configure(FaultFs.writeEio(2L * BLOCK, 2L * BLOCK + 1));
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (IoEngine engine = IoEngine.create();
+                    DirectFile f = engine.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                MemorySegment buf = engine.buffers().allocate(BLOCK);
+                buf.fill((byte) 7);
+                ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> f.write(2L * BLOCK, buf).get(10, TimeUnit.SECONDS));
+                DirectIoException d = assertInstanceOf(DirectIoException.class, e.getCause());
+                assertEquals(5, d.errno(), d.getMessage());
+                assertEquals("write", d.op());
+                assertEquals(2L * BLOCK, d.offset());
+                assertEquals(BLOCK, d.length());
+            }
+        });
+        assertArrayEquals(data, Files.readAllBytes(fs.backing().resolve("data")), "the old bytes stay");
+    }
+
+    /**
+     * Seed 004: eight contiguous 64 KiB reads queued together on an owned ring, one block
+     * failing with EIO and one coming back short (then at a false end of file), give the
+     * same per-request outcomes with coalescing on and off.
+     */
+    @Test
+    void coalescingDoesNotChangeAnyRequestsOutcomeUnderFaults() throws Exception {
+        long shortAt = 5L * BLOCK + 1000;
+        fs.configure(FaultFs.readEio(2L * BLOCK + 100, 2L * BLOCK + 101), FaultFs.cut(shortAt), FaultFs.zero(shortAt));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            expected.add(switch (i) {
+                case 2 -> "failed EIO read at " + 2L * BLOCK + " length " + BLOCK;
+                case 5 -> "read 1000 bytes";
+                default -> "read " + BLOCK + " bytes";
+            });
+        }
+        List<String> off = assertTimeoutPreemptively(TIMEOUT, () -> eightQueuedReads(false));
+        assertEquals(expected, off, "coalescing off: each request submitted alone");
+        List<String> on = assertTimeoutPreemptively(TIMEOUT, () -> eightQueuedReads(true));
+        assertEquals(off, on, "coalescing on must give every request the outcome it has alone");
+    }
+
+    private List<String> eightQueuedReads(boolean coalescing) throws Exception {
+        String[] outcomes = new String[8];
+        CompletionHandler<Integer> record = new CompletionHandler<>() {
+            @Override
+            public void completed(long bytes, Integer i) {
+                outcomes[i] = "read " + bytes + " bytes";
+            }
+
+            @Override
+            public void failed(Throwable t, Integer i) {
+                outcomes[i] = t instanceof DirectIoException d
+                        ? "failed " + d.errnoName() + " " + d.op() + " at " + d.offset() + " length " + d.length()
+                        : "failed " + t;
+            }
+        };
+        try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withCoalescing(coalescing));
+                DirectFile f = engine.open(file, StandardOpenOption.READ);
+                OwnedRing ring = engine.ownedRing()) {
+            MemorySegment[] bufs = new MemorySegment[8];
+            for (int i = 0; i < 8; i++) {
+                bufs[i] = engine.buffers().allocate(BLOCK);
+                ring.read(f, (long) i * BLOCK, bufs[i], i, record);
+            }
+            ring.drain();
+            long saved = ring.coalescedRequests();
+            System.out.println("coalescing " + (coalescing ? "on" : "off") + ": " + saved + " SQEs saved, outcomes "
+                    + Arrays.toString(outcomes));
+            for (int i = 0; i < 8; i++) {
+                if (outcomes[i] != null && outcomes[i].startsWith("read")) {
+                    long n = Long.parseLong(outcomes[i].split(" ")[1]);
+                    assertArrayEquals(Arrays.copyOfRange(data, i * BLOCK, (int) (i * BLOCK + n)),
+                            bufs[i].asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), "bytes of request " + i);
+                }
+            }
+        }
+        return Arrays.asList(outcomes);
+    }
+}
