@@ -2,6 +2,7 @@ package io.dioring.backend;
 
 import io.dioring.DirectIoException;
 import io.dioring.ffi.Errno;
+import io.dioring.ffi.RwFlags;
 import io.dioring.file.FileState;
 import io.dioring.reap.Aggregator;
 import io.dioring.request.Completion;
@@ -18,7 +19,9 @@ import java.util.ArrayDeque;
  *
  * <ul>
  * <li>Split: slices of at most the file's {@code maxIoBytes}, in file order, one pread or
- *     pwrite each (fsync/fdatasync for syncs). The first error stops the slices not yet made.
+ *     pwrite each (fsync/fdatasync for syncs; pwritev2 with RWF_DSYNC or RWF_SYNC for a
+ *     durable write, as the ring's slices carry those flags). The first error stops the
+ *     slices not yet made.
  * <li>Aggregate: each call's result goes through {@link Aggregator#onSlice}, exactly as a CQE
  *     does on io_uring: a short read or write is made again for its remainder (no progress
  *     ends it), EAGAIN/EINTR are retried {@link Aggregator#MAX_RETRIES} times, the first
@@ -153,6 +156,16 @@ final class PoolWorker {
             sync(pool, r);
             return;
         }
+        if (r.syncAfter >= 0 && r.length == 0) {
+            r.op = r.syncAfter; // a zero-length durable write is a plain sync (as Splitter makes it)
+            r.syncAfter = -1;
+            sync(pool, r);
+            return;
+        }
+        // A durable write is durable slice by slice, as on io_uring: pwritev2 with RWF_DSYNC
+        // (RWF_SYNC with metadata), one call per slice, no separate sync.
+        int rwFlags = r.syncAfter < 0 ? 0 : r.syncAfter == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
+        r.syncAfter = -1;
         FileState f = r.file;
         int alignment = f.direct() ? f.alignment().offset() : 1;
         int maxIo = f.maxIoBytes();
@@ -163,7 +176,7 @@ final class PoolWorker {
             long size = seg.byteSize();
             for (long pos = 0; pos < size; ) {
                 int len = (int) Math.min(size - pos, maxIo);
-                slice(pool, r, seg, pos, len, relative, alignment);
+                slice(pool, r, seg, pos, len, relative, alignment, rwFlags);
                 if (r.errno != 0) {
                     break slices; // the first error stops the rest
                 }
@@ -173,24 +186,18 @@ final class PoolWorker {
         }
         r.segIndex = r.segmentCount;
         r.issued = relative;
-        if (r.syncAfter >= 0 && r.errno == 0) {
-            // The data is in; make it durable before the request completes (as RingLoop does).
-            r.op = r.syncAfter;
-            r.syncAfter = -1;
-            r.result = r.length;
-            sync(pool, r);
-        }
     }
 
     /** One slice: called until {@link Aggregator#onSlice} judges it done. */
     private static void slice(ThreadPoolSink pool, IoRequest r, MemorySegment seg, long pos, int len,
-            long relative, int alignment) {
+            long relative, int alignment, int rwFlags) {
         int fd = r.file.fd();
         long offset = r.offset + relative;
         int retries = 0;
         while (true) {
             MemorySegment part = seg.asSlice(pos, len);
-            long n = r.op == IoRequest.READ ? pool.io.pread(fd, part, offset) : pool.io.pwrite(fd, part, offset);
+            long n = r.op == IoRequest.READ ? pool.io.pread(fd, part, offset)
+                    : rwFlags == 0 ? pool.io.pwrite(fd, part, offset) : durableWrite(pool, fd, part, offset, rwFlags);
             pool.syscalls.increment();
             int result = (int) n; // at most len, or -errno
             if (Aggregator.onSlice(r, offset, len, relative, result, retries, alignment, true)
@@ -206,6 +213,16 @@ final class PoolWorker {
             } else {
                 retries++;
             }
+        }
+    }
+
+    /** One pwritev2 with {@code rwFlags} over a one-entry iovec (durable writes only: allocates it). */
+    private static long durableWrite(ThreadPoolSink pool, int fd, MemorySegment part, long offset, int rwFlags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment iovec = a.allocate(IOVEC_BYTES, 8);
+            iovec.set(ValueLayout.JAVA_LONG, 0, part.address());
+            iovec.set(ValueLayout.JAVA_LONG, 8, part.byteSize());
+            return pool.io.pwritev2(fd, iovec, 1, offset, rwFlags);
         }
     }
 

@@ -19,6 +19,9 @@ public interface PositionalIo {
     /** pwritev(2) over {@code count} iovecs at {@code iovecs}. */
     long pwritev(int fd, MemorySegment iovecs, int count, long offset);
 
+    /** pwritev2(2) with per-write flags (RWF_DSYNC, RWF_SYNC: durable when it returns). */
+    long pwritev2(int fd, MemorySegment iovecs, int count, long offset, int flags);
+
     int fsync(int fd);
 
     int fdatasync(int fd);
@@ -43,6 +46,11 @@ public interface PositionalIo {
         @Override
         public long pwritev(int fd, MemorySegment iovecs, int count, long offset) {
             return Libc.pwritev(fd, iovecs, count, offset);
+        }
+
+        @Override
+        public long pwritev2(int fd, MemorySegment iovecs, int count, long offset, int flags) {
+            return Libc.pwritev2(fd, iovecs, count, offset, flags);
         }
 
         @Override

@@ -12,6 +12,7 @@ import io.dioring.DirectIoException;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
+import io.dioring.ffi.RwFlags;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.DioAlignment;
 import io.dioring.file.FileState;
@@ -24,6 +25,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -146,19 +148,27 @@ class ThreadPoolSinkTest {
     }
 
     @Test
-    void aDurableWriteSyncsAfterItsDataAndFailsWithTheSyncsErrno() throws Exception {
+    void aDurableWriteIsOneFlaggedCallPerSliceAndAZeroLengthOneIsASync() throws Exception {
         pool = pool(2, 16);
-        IoRequest ok = request(IoRequest.WRITE, 0, buffer(SLICE));
+        IoRequest ok = request(IoRequest.WRITE, 0, buffer(2L * SLICE));
         ok.syncAfter = IoRequest.FDATASYNC;
-        assertEquals(SLICE, submit(ok).get(TIMEOUT_S, TimeUnit.SECONDS));
-        assertEquals(1, faults.syncs.get());
+        assertEquals(2L * SLICE, submit(ok).get(TIMEOUT_S, TimeUnit.SECONDS));
+        assertEquals(List.of(RwFlags.RWF_DSYNC, RwFlags.RWF_DSYNC), faults.durableFlags, "pwritev2 per slice");
+        assertEquals(0, faults.syncs.get(), "no separate sync");
 
-        faults.syncErrno = Errno.EIO;
+        faults.durableErrno = Errno.EIO;
         IoRequest failing = request(IoRequest.WRITE, 0, buffer(SLICE));
         failing.syncAfter = IoRequest.FSYNC;
         DirectIoException e = assertInstanceOf(DirectIoException.class, failureOf(submit(failing)));
         assertEquals("EIO", e.errnoName());
-        assertEquals("fsync", e.op());
+        assertEquals("write", e.op());
+        assertEquals(RwFlags.RWF_SYNC, faults.durableFlags.get(2), "with metadata: RWF_SYNC");
+
+        IoRequest empty = request(IoRequest.WRITE, 0, buffer(SLICE)).set(IoRequest.WRITE, file, 0,
+                new MemorySegment[0], null);
+        empty.syncAfter = IoRequest.FDATASYNC;
+        assertEquals(0, submit(empty).get(TIMEOUT_S, TimeUnit.SECONDS));
+        assertEquals(1, faults.syncs.get(), "a zero-length durable write is a sync");
     }
 
     // ---- coalescing -------------------------------------------------------------------
@@ -419,6 +429,8 @@ class ThreadPoolSinkTest {
         volatile int vectorErrno;
         volatile long vectorShortBytes;
         volatile int syncErrno;
+        volatile int durableErrno;
+        final List<Integer> durableFlags = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final java.util.Set<Long> shortened = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         @Override
@@ -474,6 +486,13 @@ class ThreadPoolSinkTest {
                     : PositionalIo.LIBC.preadv(fd, iovecs, count, offset);
             // A short result: the kernel may report fewer bytes than it moved for the later buffers.
             return vectorShortBytes > 0 && n > vectorShortBytes ? vectorShortBytes : n;
+        }
+
+        @Override
+        public long pwritev2(int fd, MemorySegment iovecs, int count, long offset, int flags) {
+            calls.incrementAndGet();
+            durableFlags.add(flags);
+            return durableErrno != 0 ? -durableErrno : PositionalIo.LIBC.pwritev2(fd, iovecs, count, offset, flags);
         }
 
         @Override

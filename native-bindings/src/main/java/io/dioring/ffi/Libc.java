@@ -56,6 +56,9 @@ public final class Libc {
             JAVA_INT, JAVA_LONG);
     private static final MethodHandle PREADV = plain(libcSymbol("preadv"), VECTOR_IO);
     private static final MethodHandle PWRITEV = plain(libcSymbol("pwritev"), VECTOR_IO);
+    /** ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags). */
+    private static final MethodHandle PWRITEV2 = plain(libcSymbol("pwritev2"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle POSIX_FADVISE =
             plain(libc_h.posix_fadvise$address(), libc_h.posix_fadvise$descriptor());
 
@@ -258,6 +261,21 @@ public final class Libc {
         MemorySegment slot = ErrnoCapture.slot();
         try {
             return check((long) PWRITEV.invokeExact(slot, fd, iovecs, count, offset), slot);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * pwritev2(2): {@link #pwritev} with per-write {@code flags} ({@link RwFlags}: RWF_DSYNC
+     * makes this write durable before it returns).
+     *
+     * @return bytes written or -errno
+     */
+    public static long pwritev2(int fd, MemorySegment iovecs, int count, long offset, int flags) {
+        MemorySegment slot = ErrnoCapture.slot();
+        try {
+            return check((long) PWRITEV2.invokeExact(slot, fd, iovecs, count, offset, flags), slot);
         } catch (Throwable t) {
             throw unexpected(t);
         }
