@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dioring.backend.ChildJvm;
+import io.dioring.backend.DeniedIoUring;
+import io.dioring.child.ChildResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,21 +34,22 @@ class BlockedIoUringToolsTest {
         Path dst = dir.resolve("dst");
         Files.write(src, data);
 
-        ChildJvm.Result dd = ChildJvm.runDenyingIoUring(errno, dir, 120, Main.class.getName(), "dd",
+        ChildResult dd = DeniedIoUring.run(errno, "tools-dd", Duration.ofSeconds(120), Main.class.getName(), "dd",
                 "if=" + src, "of=" + dst, "bs=1M", "iflag=direct", "oflag=direct");
-        assertEquals(0, dd.status(), () -> "dd failed:\n" + dd.err());
+        assertEquals(0, dd.exitCode(), () -> "dd failed:\n" + dd.stderr());
         assertArrayEquals(data, Files.readAllBytes(dst), "dd copied every byte");
-        assertTrue(dd.err().contains(FALLBACK_LOGGED) && dd.err().contains(errno),
-                "dd went through the engine, which fell back to its thread pool and said why:\n" + dd.err());
+        assertTrue(dd.stderr().contains(FALLBACK_LOGGED) && dd.stderr().contains(errno),
+                "dd went through the engine, which fell back to its thread pool and said why:\n" + dd.stderr());
 
-        ChildJvm.Result bench = ChildJvm.runDenyingIoUring(errno, dir, 120, Main.class.getName(), "bench",
+        ChildResult bench = DeniedIoUring.run(errno, "tools-bench", Duration.ofSeconds(120), Main.class.getName(),
+                "bench",
                 "--file", dir.resolve("bench.dat").toString(), "--size", "4m", "--rw", "randread", "--bs", "4k",
                 "--qd", "8", "--runtime", "0.5", "--json");
-        assertEquals(0, bench.status(), () -> "bench failed:\n" + bench.err());
-        assertTrue(bench.out().strip().endsWith("\"backend\":\"threads\"}"), bench.out());
+        assertEquals(0, bench.exitCode(), () -> "bench failed:\n" + bench.stderr());
+        assertTrue(bench.stdout().strip().endsWith("\"backend\":\"threads\"}"), bench.stdout());
 
-        ChildJvm.Result info = ChildJvm.runDenyingIoUring(errno, dir, 60, Main.class.getName(), "info");
-        assertEquals(0, info.status(), () -> "info failed:\n" + info.err());
-        assertTrue(info.out().contains("AUTO picks threads") && info.out().contains(errno), info.out());
+        ChildResult info = DeniedIoUring.run(errno, "tools-info", Duration.ofSeconds(60), Main.class.getName(), "info");
+        assertEquals(0, info.exitCode(), () -> "info failed:\n" + info.stderr());
+        assertTrue(info.stdout().contains("AUTO picks threads") && info.stdout().contains(errno), info.stdout());
     }
 }
