@@ -200,4 +200,63 @@ class BackendSelectionTest {
             });
         }
     }
+
+    /**
+     * close(true) on THREADS: what waits in the queue is failed with CancellationException;
+     * the call already made (held 1 s by a FUSE delay) cannot be cancelled, finishes with its
+     * bytes, and close returns only after it.
+     */
+    @Test
+    void closeWithCancelOnThreadsFailsTheQueuedAndWaitsForTheCallInFlight() throws Exception {
+        try (io.dioring.testing.FaultFs fs = io.dioring.testing.FaultFs.mountOrSkip()) {
+            byte[] data = new byte[8 * BLOCK];
+            new Random(21).nextBytes(data);
+            Files.write(fs.backing().resolve("slow"), data);
+            fs.configure(io.dioring.testing.FaultFs.delayMs(1000));
+            IoEngine engine = IoEngine.create(EngineConfig.defaults().withBackend(Backend.THREADS).withThreads(1));
+            DirectFile f = engine.open(fs.file("slow"), StandardOpenOption.READ);
+            java.lang.foreign.Arena mine = java.lang.foreign.Arena.ofShared(); // outlives the engine's memory
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+                MemorySegment first = mine.allocate(BLOCK, BLOCK);
+                java.util.concurrent.CompletableFuture<Long> inFlight = f.read(0, first);
+                awaitInCall("dioring-io-0");
+                List<java.util.concurrent.CompletableFuture<Long>> queued = new ArrayList<>();
+                for (int i = 1; i <= 3; i++) { // every other block: nothing to coalesce
+                    queued.add(f.read(2L * i * BLOCK, engine.buffers().allocate(BLOCK)));
+                }
+                engine.close(true);
+                assertTrue(Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().equals("dioring-io-0") && t.isAlive()),
+                        "close(true) returned only after the pool thread finished the call in flight");
+                // Its result is delivered on the completion executor (DEFERRED), perhaps just after close.
+                assertEquals(BLOCK, inFlight.get(), "the call in flight was not cancelled");
+                assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(data, 16)),
+                        java.util.Arrays.toString(first.asSlice(0, 16).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+                for (java.util.concurrent.CompletableFuture<Long> q : queued) {
+                    // get() throws a CancellationException failure as one of its own, the failure its cause.
+                    java.util.concurrent.CancellationException e = assertThrows(
+                            java.util.concurrent.CancellationException.class, q::get);
+                    Throwable failure = e.getCause() != null ? e.getCause() : e;
+                    assertTrue(failure.getMessage().contains("cancelled: the engine was closed"), failure.getMessage());
+                }
+            });
+            assertTrue(engine.isClosed() && f.isClosed());
+            mine.close();
+        }
+    }
+
+    /** Until the named pool thread is inside a read call (not idle in the queue). */
+    private static void awaitInCall(String threadName) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (var e : Thread.getAllStackTraces().entrySet()) {
+                if (e.getKey().getName().equals(threadName) && java.util.Arrays.stream(e.getValue())
+                        .anyMatch(f -> f.getMethodName().equals("pread"))) {
+                    return;
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError(threadName + " never got into its read call");
+    }
 }
