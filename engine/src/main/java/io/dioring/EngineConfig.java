@@ -19,9 +19,17 @@ import java.util.concurrent.Executor;
  * @param coalescing whether adjacent requests of one direction on one file, waiting in the
  *        same batch, are merged into one READV/WRITEV SQE (seed 004; each still gets its own
  *        result). On by default
+ * @param threads platform threads in the {@link Backend#THREADS} pool: the most reads and
+ *        writes it has in flight at once (each thread makes one blocking call at a time).
+ *        Unused on io_uring. 32 by default, in [1, 1024]. On THREADS, {@code rings},
+ *        {@code queueDepth} and {@code ringOptions} are unused: the threads bound what is in
+ *        flight and {@code submitQueueCapacity} what waits for them
+ * @param backend who executes the I/O ({@link Backend#AUTO} by default: io_uring where it can
+ *        be set up, else the thread pool)
  */
 public record EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
-        Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing) {
+        Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing,
+        int threads, Backend backend) {
 
     /** 1 MiB: past this, bigger SQEs buy nothing on the devices we measured. */
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
@@ -32,9 +40,20 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
         check(maxIoBytes >= 4096 && Integer.bitCount(maxIoBytes) == 1, "maxIoBytes", maxIoBytes,
                 "must be a power of two, at least 4096");
         check(submitQueueCapacity >= 1, "submitQueueCapacity", submitQueueCapacity, "must be positive");
-        if (completionMode == null || ringOptions == null) {
-            throw new IllegalArgumentException("completionMode and ringOptions must not be null");
+        check(threads >= 1 && threads <= 1024, "threads", threads, "must be in [1, 1024]");
+        if (completionMode == null || ringOptions == null || backend == null) {
+            throw new IllegalArgumentException("completionMode, ringOptions and backend must not be null");
         }
+    }
+
+    /** Platform threads of the {@link Backend#THREADS} pool unless configured: 32. */
+    public static final int DEFAULT_THREADS = 32;
+
+    /** The configuration without the backend choice: {@link Backend#AUTO}, {@link #DEFAULT_THREADS} threads. */
+    public EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
+            Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing) {
+        this(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, submitQueueCapacity,
+                coalescing, DEFAULT_THREADS, Backend.AUTO);
     }
 
     /** The configuration without the coalescing switch: coalescing on. */
@@ -50,50 +69,65 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
         }
     }
 
-    /** One ring of 128 entries, 1 MiB slices, deferred completion, coalescing on. */
+    /**
+     * One ring of 128 entries, 1 MiB slices, deferred completion, coalescing on, backend AUTO
+     * (a pool of 32 threads where io_uring is unavailable).
+     */
     public static EngineConfig defaults() {
         return new EngineConfig(1, 128, DEFAULT_MAX_IO_BYTES, CompletionMode.DEFERRED, null,
-                RingOptions.defaults(), 1024, true);
+                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO);
     }
 
     public EngineConfig withRings(int n) {
         return new EngineConfig(n, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing);
+                submitQueueCapacity, coalescing, threads, backend);
     }
 
     public EngineConfig withQueueDepth(int n) {
         return new EngineConfig(rings, n, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing);
+                submitQueueCapacity, coalescing, threads, backend);
     }
 
     public EngineConfig withMaxIoBytes(int n) {
         return new EngineConfig(rings, queueDepth, n, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing);
+                submitQueueCapacity, coalescing, threads, backend);
     }
 
     public EngineConfig withCompletionMode(CompletionMode mode) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, mode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing);
+                submitQueueCapacity, coalescing, threads, backend);
     }
 
     public EngineConfig withCompletionExecutor(Executor executor) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, executor, ringOptions,
-                submitQueueCapacity, coalescing);
+                submitQueueCapacity, coalescing, threads, backend);
     }
 
     public EngineConfig withRingOptions(RingOptions options) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, options,
-                submitQueueCapacity, coalescing);
+                submitQueueCapacity, coalescing, threads, backend);
     }
 
     public EngineConfig withSubmitQueueCapacity(int n) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, n,
-                coalescing);
+                coalescing, threads, backend);
     }
 
     /** Turns coalescing of adjacent requests into one READV/WRITEV SQE on or off. */
     public EngineConfig withCoalescing(boolean on) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, on);
+                submitQueueCapacity, on, threads, backend);
+    }
+
+    /** Platform threads of the {@link Backend#THREADS} pool (see {@link #threads()}). */
+    public EngineConfig withThreads(int n) {
+        return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
+                submitQueueCapacity, coalescing, n, backend);
+    }
+
+    /** Who executes the I/O: io_uring, the thread pool, or AUTO (io_uring where it can be set up). */
+    public EngineConfig withBackend(Backend b) {
+        return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
+                submitQueueCapacity, coalescing, threads, b);
     }
 }

@@ -3,6 +3,7 @@ package io.dioring;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
+import io.dioring.backend.ThreadPoolSink;
 import io.dioring.file.DioAlignment;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
@@ -42,10 +43,19 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Thread-safe. Closing the engine waits for (or, with {@link #close(boolean) close(true)},
  * cancels) every request in flight before it frees any memory the kernel could write.
+ *
+ * <p>Backends ({@link EngineConfig#backend()}): io_uring ring threads, or, where io_uring is
+ * blocked (seccomp, {@code kernel.io_uring_disabled}, old kernels), a bounded pool of platform
+ * threads making pread/pwrite/preadv/pwritev/fsync/fdatasync with the same API and results
+ * ({@link #backend()} says which runs). On THREADS the io_uring-only views say so:
+ * {@link #ringSetup()} throws IllegalStateException, {@link #enterCalls()} is 0,
+ * {@link #slicesIssued()} counts syscalls.
  */
 public final class IoEngine implements AutoCloseable {
     private static volatile String unavailabilityCause;
     private static volatile boolean probed;
+    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_LOGGED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** How long close waits for callbacks still running before it frees the engine's memory. */
     private static final long DELIVERY_GRACE_SECONDS = 30;
@@ -57,23 +67,35 @@ public final class IoEngine implements AutoCloseable {
     private final LazyExecutor lazyExecutor = new LazyExecutor("dioring-completion");
     private final Executor offloadExecutor = r -> lazyExecutor.get().execute(r);
     private final Delivery delivery;
+    private final Backend backend;
+    /** The io_uring backend's ring threads; empty on THREADS. */
     private final RingThread[] rings;
+    /** The thread-pool backend; null on IO_URING. */
+    private final ThreadPoolSink threadPool;
     private final Set<DirectFile> files = ConcurrentHashMap.newKeySet();
     private final Set<OwnedRing> ownedRings = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private IoEngine(EngineConfig config) throws IOException {
+    private IoEngine(EngineConfig config, Backend backend) throws IOException {
         if (config.ringOptions().iopoll()) {
             throw new IllegalArgumentException("EngineConfig.ringOptions().iopoll() = true: IOPOLL is for owned rings "
                     + "only (IoEngine.ownedRing(entries, options)); an IOPOLL ring cannot keep the eventfd read "
                     + "the engine's ring threads sleep on (the kernel refuses it with EOPNOTSUPP)");
         }
         this.config = config;
+        this.backend = backend;
         this.pool = RequestPool.shared(Math.max(1024, config.queueDepth() * config.rings() * 4));
         Executor user = config.completionExecutor();
         Executor deferred = user != null ? user : offloadExecutor;
         this.delivery = new Delivery(config.completionMode() == CompletionMode.INLINE ? null : deferred,
                 offloadExecutor);
+        if (backend == Backend.THREADS) {
+            this.rings = new RingThread[0];
+            this.threadPool = new ThreadPoolSink("dioring-io", config.threads(), config.submitQueueCapacity(),
+                    delivery);
+            return;
+        }
+        this.threadPool = null;
         this.rings = new RingThread[config.rings()];
         try {
             for (int i = 0; i < rings.length; i++) {
@@ -91,22 +113,62 @@ public final class IoEngine implements AutoCloseable {
         }
     }
 
-    /** An engine with {@link EngineConfig#defaults()}. */
+    /**
+     * An engine with {@link EngineConfig#defaults()}: on io_uring where it can be set up, else
+     * on the thread pool ({@link Backend#AUTO}).
+     */
     public static IoEngine create() throws IOException {
         return create(EngineConfig.defaults());
     }
 
     /**
-     * An engine with the given configuration.
+     * An engine with the given configuration, on the backend it names: with
+     * {@link Backend#AUTO} (the default) io_uring where a probe ring can be set up, else the
+     * thread pool (logged once per process, INFO, logger {@code io.dioring}, with the cause).
      *
-     * @throws IOException when io_uring cannot be set up ({@link #unavailabilityCause()} says why)
+     * @throws IOException when the backend is {@link Backend#IO_URING} and io_uring cannot be
+     *         set up ({@link #unavailabilityCause()} says why)
      */
     public static IoEngine create(EngineConfig config) throws IOException {
+        return new IoEngine(config, chooseBackend(config.backend()));
+    }
+
+    /** The backend {@code requested} resolves to in this process: IO_URING or THREADS. */
+    public static Backend chooseBackend(Backend requested) throws IOException {
         String cause = unavailabilityCause();
-        if (cause != null) {
-            throw new IOException("io_uring is unavailable: " + cause);
-        }
-        return new IoEngine(config);
+        return switch (requested) {
+            case THREADS -> Backend.THREADS;
+            case IO_URING -> {
+                if (cause != null) {
+                    throw new IOException("io_uring is unavailable: " + cause);
+                }
+                yield Backend.IO_URING;
+            }
+            case AUTO -> {
+                if (cause == null) {
+                    yield Backend.IO_URING;
+                }
+                if (FALLBACK_LOGGED.compareAndSet(false, true)) {
+                    System.getLogger("io.dioring").log(System.Logger.Level.INFO, "dioring: io_uring is unavailable ("
+                            + cause + "); using the thread-pool backend (pread/pwrite on platform threads), which "
+                            + "costs a thread per I/O in flight. EngineConfig.withBackend(Backend.THREADS) says so "
+                            + "explicitly; Backend.IO_URING fails instead");
+                }
+                yield Backend.THREADS;
+            }
+        };
+    }
+
+    /** Which backend AUTO picks in this process, and why, in one line (for {@code dioring info}). */
+    public static String autoChoice() {
+        String cause = unavailabilityCause();
+        return cause == null ? "io_uring (a probe ring was set up)"
+                : "threads (io_uring is unavailable: " + cause + ")";
+    }
+
+    /** The backend this engine runs on: {@link Backend#IO_URING} or {@link Backend#THREADS}. */
+    public Backend backend() {
+        return backend;
     }
 
     /** Whether this process can use io_uring. */
@@ -138,7 +200,8 @@ public final class IoEngine implements AutoCloseable {
         } catch (RingSetupException e) {
             String sysctl = readSysctl();
             return switch (e.errno()) {
-                case Errno.ENOSYS -> "the kernel has no io_uring (io_uring_setup: ENOSYS); Linux >= 5.6 needed";
+                case Errno.ENOSYS -> "io_uring_setup: ENOSYS: the kernel has no io_uring (Linux < 5.6, or built "
+                        + "without CONFIG_IO_URING), or a seccomp filter answers ENOSYS for it";
                 case Errno.EPERM, Errno.EACCES -> sysctl != null && !sysctl.equals("0")
                         ? "disabled by sysctl kernel.io_uring_disabled = " + sysctl + " (io_uring_setup: "
                                 + Errno.name(e.errno()) + ")"
@@ -169,13 +232,27 @@ public final class IoEngine implements AutoCloseable {
         return buffers;
     }
 
-    /** The set-up the first ring got from the kernel (flags taken, features). */
+    /**
+     * The set-up the first ring got from the kernel (flags taken, features).
+     *
+     * @throws IllegalStateException on the THREADS backend: there is no ring
+     */
     public io.dioring.ring.RingSetup ringSetup() {
+        if (threadPool != null) {
+            throw new IllegalStateException("io_uring is not in use: this engine runs on the THREADS backend ("
+                    + threadPool + "); ringSetup() describes an io_uring ring");
+        }
         return rings[0].ring().setup();
     }
 
-    /** SQEs issued so far, over every ring thread (data, sync and resubmitted slices). */
+    /**
+     * SQEs issued so far, over every ring thread (data, sync and resubmitted slices); on
+     * THREADS, the data and sync syscalls made (resubmissions and retries included).
+     */
     public long slicesIssued() {
+        if (threadPool != null) {
+            return threadPool.syscalls();
+        }
         long n = 0;
         for (RingThread r : rings) {
             n += r.loop().slicesIssued();
@@ -185,9 +262,13 @@ public final class IoEngine implements AutoCloseable {
 
     /**
      * Requests that went out inside another request's READV/WRITEV SQE, over every ring
-     * thread: the SQEs coalescing saved ({@link EngineConfig#coalescing()}).
+     * thread: the SQEs coalescing saved ({@link EngineConfig#coalescing()}). On THREADS, the
+     * requests that went out inside another's preadv/pwritev.
      */
     public long coalescedRequests() {
+        if (threadPool != null) {
+            return threadPool.coalescedRequests();
+        }
         long n = 0;
         for (RingThread r : rings) {
             n += r.loop().coalescedRequests();
@@ -195,7 +276,7 @@ public final class IoEngine implements AutoCloseable {
         return n;
     }
 
-    /** io_uring_enter calls so far, over every ring thread. */
+    /** io_uring_enter calls so far, over every ring thread; 0 on THREADS (no ring is entered). */
     public long enterCalls() {
         long n = 0;
         for (RingThread r : rings) {
@@ -350,7 +431,7 @@ public final class IoEngine implements AutoCloseable {
         if (options == null) {
             throw new IllegalArgumentException("ownedRing: options must not be null");
         }
-        OwnedRing r = new OwnedRing(this, entries, options);
+        OwnedRing r = threadPool != null ? new OwnedRing(this, entries, threadPool) : new OwnedRing(this, entries, options);
         ownedRings.add(r);
         return r;
     }
@@ -363,6 +444,9 @@ public final class IoEngine implements AutoCloseable {
 
     /** The ring thread for the caller: its own ring if it is one, else by thread id. */
     RequestSink sinkForCurrentThread() {
+        if (threadPool != null) {
+            return threadPool;
+        }
         RingThread current = RingThread.current();
         if (current != null) {
             for (RingThread r : rings) {
@@ -388,8 +472,15 @@ public final class IoEngine implements AutoCloseable {
         files.remove(file);
     }
 
-    /** Whether the calling thread is running a completion handler of one of its owned rings. */
+    /**
+     * Whether the calling thread is running a completion handler of one of its owned rings,
+     * or is a worker of this engine's thread pool (running an inline callback): either way it
+     * must not wait for requests that it may be the one to run.
+     */
     boolean inOwnedRingHandler() {
+        if (threadPool != null && ThreadPoolSink.current() == threadPool) {
+            return true;
+        }
         for (OwnedRing r : ownedRings) {
             if (r.inHandler()) {
                 return true;
@@ -457,7 +548,8 @@ public final class IoEngine implements AutoCloseable {
 
     /**
      * Closes the engine. With {@code cancel}, requests in flight are cancelled
-     * (IORING_OP_ASYNC_CANCEL) and queued ones failed with CancellationException; without,
+     * (IORING_OP_ASYNC_CANCEL; on THREADS a call already made cannot be cancelled and
+     * finishes) and queued ones failed with CancellationException; without,
      * they are waited for. Either way memory is freed only when the kernel is done with it.
      * Safe to call from a completion callback, and more than once.
      */
@@ -471,12 +563,18 @@ public final class IoEngine implements AutoCloseable {
         for (RingThread r : rings) {
             r.close(cancel);
         }
-        if (RingThread.current() != null) {
+        if (threadPool != null) {
+            threadPool.close(cancel);
+        }
+        if (RingThread.current() != null || (threadPool != null && ThreadPoolSink.current() == threadPool)) {
             // Called from an inline callback on one of our ring threads: it cannot wait for
             // itself. Finish on another thread once every ring has stopped.
             Thread.ofVirtual().name("dioring-close").start(() -> {
                 for (RingThread r : rings) {
                     r.close(cancel);
+                }
+                if (threadPool != null) {
+                    threadPool.close(cancel);
                 }
                 release();
             });

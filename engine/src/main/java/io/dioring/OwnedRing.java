@@ -1,5 +1,7 @@
 package io.dioring;
 
+import io.dioring.backend.OwnerCompletions;
+import io.dioring.backend.ThreadPoolSink;
 import io.dioring.deliver.Delivery;
 import io.dioring.reap.RingLoop;
 import io.dioring.request.IoRequest;
@@ -46,11 +48,27 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * (IOSQE_FIXED_FILE), sparing the fd lookup per I/O. The engine's own ring threads (the
  * thread-safe {@link DirectFile} methods) register neither: fixed buffers and files are
  * an owner-driven feature.
+ *
+ * <h2>On the THREADS backend</h2>
+ * Where the engine runs on its thread pool ({@link IoEngine#backend()} is
+ * {@link Backend#THREADS}), an owned ring has no io_uring ring: its requests run on the
+ * engine's pool threads, and their results wait in a queue of this ring until the owner's
+ * {@link #poll()}, {@link #await(int)} or {@link #drain()} delivers them, so handlers still
+ * run on the owner, never inside the submitting call. {@link #registerBuffers},
+ * {@link #unregisterBuffers}, {@link #registerFile} and {@link #unregisterFile} are accepted
+ * and do nothing (there is no kernel table to register with; {@code registerFile} returns
+ * -1), so owner-driven code has one code path; {@link #ring()} throws, {@link #enterCalls()}
+ * is 0, {@link #submitBatch(int)} is kept but changes nothing (each request goes to the pool
+ * as it is queued).
  */
 public final class OwnedRing implements AutoCloseable, RequestSink {
     private final IoEngine engine;
+    /** The io_uring ring and its loop; null on THREADS. */
     private final Ring ring;
     private final RingLoop loop;
+    /** The THREADS side: the pool runs the requests, results wait here for the owner; null on io_uring. */
+    private final OwnerCompletions threads;
+    private int threadsSubmitBatch = DEFAULT_SUBMIT_BATCH;
     private final Thread owner;
     /** Requests are taken, completed and recycled on the owner thread: no locks. */
     private final RequestPool pool;
@@ -82,11 +100,43 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         ring.registerRingFd();
         this.loop = new RingLoop(ring, ring.cqEntries(), 0, new Delivery(null, engine.offloadExecutor()), null);
         loop.submitBatch(DEFAULT_SUBMIT_BATCH);
+        this.threads = null;
     }
 
-    /** The underlying ring (set-up flags, counters). */
+    /** An owned ring on the THREADS backend: requests run on {@code pool}, results are delivered on the owner. */
+    OwnedRing(IoEngine engine, int entries, ThreadPoolSink pool) {
+        if (entries < 1 || entries > 32768) {
+            throw new IllegalArgumentException("ring entries " + entries + " out of range [1, 32768]");
+        }
+        this.engine = engine;
+        this.owner = Thread.currentThread();
+        this.pool = RequestPool.confined(4 * entries);
+        this.ring = null;
+        this.loop = null;
+        this.threads = new OwnerCompletions(pool, owner, new Delivery(null, engine.offloadExecutor()));
+    }
+
+    /**
+     * The underlying ring (set-up flags, counters).
+     *
+     * @throws IllegalStateException on the THREADS backend, which has no io_uring ring
+     */
     public Ring ring() {
+        if (ring == null) {
+            throw new IllegalStateException("io_uring is not in use: this owned ring runs on the engine's THREADS "
+                    + "backend and has no io_uring ring");
+        }
         return ring;
+    }
+
+    /** The backend this ring runs on (the engine's). */
+    public Backend backend() {
+        return ring == null ? Backend.THREADS : Backend.IO_URING;
+    }
+
+    /** io_uring_enter calls of this ring so far; 0 on THREADS. */
+    public long enterCalls() {
+        return ring == null ? 0 : ring.enterCalls();
     }
 
     /** Queues a read of {@code dst.byteSize()} bytes at {@code offset}; see {@link DirectFile#read}. */
@@ -106,6 +156,11 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Submits what is queued and runs the handlers of whatever has completed; never blocks. */
     public int poll() {
         checkOwnerOutsideHandler("poll");
+        if (threads != null) {
+            int n = deliverThreads();
+            runAfterReap();
+            return n;
+        }
         pickUpReleased();
         prepare();
         loop.submit(false);
@@ -118,10 +173,19 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
      * Submits what is queued and blocks until at least {@code minCompletions} requests'
      * slices have come back (or nothing is left in flight), running handlers as they do.
      *
-     * @return CQEs reaped
+     * @return CQEs reaped (on THREADS: requests delivered)
      */
     public int await(int minCompletions) {
         checkOwnerOutsideHandler("await");
+        if (threads != null) {
+            int delivered = 0;
+            do {
+                threads.awaitReady();
+                delivered += deliverThreads();
+                runAfterReap();
+            } while (delivered < minCompletions && busy());
+            return delivered;
+        }
         int reaped = 0;
         do {
             pickUpReleased();
@@ -171,42 +235,53 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
      */
     public void submitBatch(int n) {
         checkOwner();
+        if (threads != null) {
+            if (n < 0) {
+                throw new IllegalArgumentException("submitBatch = " + n + ": must be 0 (submit after each reap) or "
+                        + "positive (submit once that many requests are queued)");
+            }
+            threadsSubmitBatch = n;
+            return;
+        }
         loop.submitBatch(n);
     }
 
     /** The current {@link #submitBatch(int)} setting. */
     public int submitBatch() {
-        return loop.submitBatch();
+        return threads != null ? threadsSubmitBatch : loop.submitBatch();
     }
 
-    /** Slices in flight. */
+    /** Slices in flight (on THREADS: requests on the pool or waiting to be delivered). */
     public int inFlight() {
-        return loop.inFlight();
+        return threads != null ? threads.inPool() : loop.inFlight();
     }
 
     /** Whether anything is queued or in flight. */
     public boolean busy() {
+        if (threads != null) {
+            return threads.busy() || !afterReap.isEmpty();
+        }
         return loop.busy() || !released.isEmpty() || !afterReap.isEmpty();
     }
 
-    /** SQEs issued so far. */
+    /** SQEs issued so far (on THREADS, for the whole engine pool: {@link IoEngine#slicesIssued()}). */
     public long slicesIssued() {
-        return loop.slicesIssued();
+        return threads != null ? engine.slicesIssued() : loop.slicesIssued();
     }
 
     /** Requests that went out inside another request's READV/WRITEV SQE: SQEs saved by coalescing. */
     public long coalescedRequests() {
-        return loop.coalescedRequests();
+        return threads != null ? engine.coalescedRequests() : loop.coalescedRequests();
     }
 
-    /** SQEs issued as READ_FIXED/WRITE_FIXED so far. */
+    /** SQEs issued as READ_FIXED/WRITE_FIXED so far; 0 on THREADS. */
     public long fixedIssued() {
-        return loop.fixedIssued();
+        return threads != null ? 0 : loop.fixedIssued();
     }
 
-    /** SQEs issued with IOSQE_FIXED_FILE so far. */
+    /** SQEs issued with IOSQE_FIXED_FILE so far; 0 on THREADS. */
     public long fixedFileIssued() {
-        return loop.fixedFileIssued();
+        return threads != null ? 0 : loop.fixedFileIssued();
     }
 
     /**
@@ -226,6 +301,9 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
      */
     public void registerBuffers(MemorySegment... buffers) throws RingSetupException {
         checkOwner();
+        if (threads != null) {
+            return; // THREADS: nothing to register with (see the class comment)
+        }
         if (ring.buffersRegistered()) {
             throw new IllegalStateException("this ring has registered buffers already; call unregisterBuffers() "
                     + "before registering others");
@@ -238,6 +316,9 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     public void unregisterBuffers() throws RingSetupException {
         checkOwner();
         drain();
+        if (threads != null) {
+            return;
+        }
         loop.encoder().useFixedBuffers(new MemorySegment[0]);
         ring.unregisterBuffers();
     }
@@ -254,6 +335,9 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         checkOwner();
         if (file.isClosed()) {
             throw new IllegalStateException("registerFile: " + file.path() + " is closed");
+        }
+        if (threads != null) {
+            return -1; // THREADS: no file table (see the class comment)
         }
         int existing = loop.encoder().fixedFileIndex(file.state());
         if (existing >= 0) {
@@ -273,6 +357,9 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Waits for everything in flight, then takes {@code file} out of the table. No-op when it is not in it. */
     public void unregisterFile(DirectFile file) throws RingSetupException {
         checkOwner();
+        if (threads != null) {
+            return;
+        }
         int index = loop.encoder().fixedFileIndex(file.state());
         if (index < 0) {
             return;
@@ -294,12 +381,16 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
 
     /** Takes a request on the owner thread, straight into the loop. */
     @Override
-    public void accept(IoRequest r) {
+    public void accept(IoRequest r) throws java.io.InterruptedIOException {
         if (closed) {
             throw new IllegalStateException("owned ring closed");
         }
         if (Thread.currentThread() != owner) {
             throw new IllegalStateException("an OwnedRing takes requests only from its owner " + owner);
+        }
+        if (threads != null) {
+            threads.accept(r); // to the pool; may block for room there
+            return;
         }
         loop.add(r);
     }
@@ -307,7 +398,11 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Takes a released or handed-back request from any thread; picked up on the owner's next poll. */
     @Override
     public void release(IoRequest r) {
-        if (Thread.currentThread() == owner && !closed) {
+        if (threads != null && !closed) {
+            threads.handBack(r);
+            return;
+        }
+        if (threads == null && Thread.currentThread() == owner && !closed) {
             loop.add(r);
             return;
         }
@@ -335,6 +430,10 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     /** Drives the ring until {@code r} is delivered (synchronous paths on the owner thread, outside handlers). */
     void runUntilDelivered(IoRequest r) {
         assert !inHandler() : "a synchronous wait inside a completion handler would nest reaps";
+        while (threads != null && !r.delivered) {
+            threads.awaitReady();
+            deliverThreads();
+        }
         while (!r.delivered) {
             pickUpReleased();
             prepare();
@@ -355,6 +454,16 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         reapDepth++;
         try {
             loop.prepare();
+        } finally {
+            reapDepth--;
+        }
+    }
+
+    /** THREADS: delivers what the pool finished, counting as a reap (handlers run inside, on the owner). */
+    private int deliverThreads() {
+        reapDepth++;
+        try {
+            return threads.deliverReady();
         } finally {
             reapDepth--;
         }
@@ -411,7 +520,9 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
         drain();
         closed = true;
         failReleased();
-        ring.close();
+        if (ring != null) {
+            ring.close();
+        }
         engine.forget(this);
     }
 }

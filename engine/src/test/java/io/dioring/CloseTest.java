@@ -24,11 +24,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Lifetime: closing a file or an engine with I/O in flight waits (or cancels when asked),
@@ -43,13 +43,9 @@ class CloseTest {
     @TempDir
     Path dir;
 
-    @BeforeEach
-    void gate() {
-        Kernel.assumeIoUring();
-    }
-
     @Test
     void closingAFileWaitsForItsIoInFlightThenLaterCallsFailNamingTheFile() throws Exception {
+        Kernel.assumeIoUring(); // stalls an io_uring ring thread
         int rings = 2;
         Path p = dir.resolve("closing");
         Files.write(p, new byte[8 * BLOCK]);
@@ -95,16 +91,16 @@ class CloseTest {
      * From one of the ring's handlers it returns at once, and the last request closes the
      * descriptor.
      */
-    @Test
-    void closingAFileOnItsOwnedRingsThreadDrivesTheRing() throws Exception {
+    @BackendTest
+    void closingAFileOnItsOwnedRingsThreadDrivesTheRing(Backend backend) throws Exception {
         Path p = dir.resolve("owned");
         Files.write(p, new byte[8 * BLOCK]);
         // The whole body runs on the guard's thread, which creates (and so owns) the ring.
-        assertTimeoutPreemptively(DEADLOCK_GUARD, () -> closeOnOwnedRingThread(p));
+        assertTimeoutPreemptively(DEADLOCK_GUARD, () -> closeOnOwnedRingThread(p, backend));
     }
 
-    private void closeOnOwnedRingThread(Path p) throws Exception {
-        try (IoEngine engine = IoEngine.create(); OwnedRing ring = engine.ownedRing(8)) {
+    private void closeOnOwnedRingThread(Path p, Backend backend) throws Exception {
+        try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); OwnedRing ring = engine.ownedRing(8)) {
             DirectFile f = engine.open(p, StandardOpenOption.READ);
             int fd = f.fd();
             long[] read = {-1, -1};
@@ -150,6 +146,7 @@ class CloseTest {
 
     @Test
     void closingTheEngineWithCancelFailsQueuedAndInFlightRequests() throws Exception {
+        Kernel.assumeIoUring(); // ASYNC_CANCEL and a stalled ring thread
         Path fifo = dir.resolve("fifo");
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
         if (mkfifo.waitFor() != 0) {
@@ -203,6 +200,7 @@ class CloseTest {
 
     @Test
     void aRequestHeldBehindAWriteIsFailedNotLostWhenItsRingClosedFirst() throws Exception {
+        Kernel.assumeIoUring(); // stalls an io_uring ring thread
         int rings = 2;
         Path p = dir.resolve("held");
         Files.write(p, new byte[4 * BLOCK]);
@@ -248,12 +246,19 @@ class CloseTest {
         return found.get(0);
     }
 
+    static Stream<Arguments> backendsAndModes() {
+        return BackendSuite.ALL.stream().flatMap(b -> Arrays.stream(CompletionMode.values()).map(m -> Arguments.of(b, m)));
+    }
+
     @ParameterizedTest
-    @EnumSource(CompletionMode.class)
-    void anEngineClosedFromInsideACallbackDoesNotDeadlock(CompletionMode mode) throws Exception {
+    @MethodSource("backendsAndModes")
+    void anEngineClosedFromInsideACallbackDoesNotDeadlock(Backend backend, CompletionMode mode) throws Exception {
+        if (backend == Backend.IO_URING) {
+            Kernel.assumeIoUring();
+        }
         Path p = dir.resolve("callback-" + mode);
         Files.write(p, new byte[BLOCK]);
-        IoEngine engine = IoEngine.create(EngineConfig.defaults().withCompletionMode(mode));
+        IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withCompletionMode(mode));
         DirectFile f = engine.open(p);
         CountDownLatch closedInCallback = new CountDownLatch(1);
         AtomicReference<Throwable> problem = new AtomicReference<>();
@@ -290,12 +295,12 @@ class CloseTest {
         assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
     }
 
-    @Test
-    void fsyncFdatasyncAndDurableWritesComplete() throws Exception {
+    @BackendTest
+    void fsyncFdatasyncAndDurableWritesComplete(Backend backend) throws Exception {
         Path p = dir.resolve("durable");
         byte[] expected = new byte[4 * BLOCK];
         new Random(9).nextBytes(expected);
-        try (IoEngine engine = IoEngine.create();
+        try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
                 DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE,
                         StandardOpenOption.CREATE)) {
             MemorySegment[] bufs = new MemorySegment[4];
@@ -320,19 +325,19 @@ class CloseTest {
         assertArrayEquals(expected, Files.readAllBytes(p));
     }
 
-    @Test
-    void openingAndClosingFilesAndEnginesLeaksNoDescriptor() throws Exception {
-        openAndCloseMany(2); // loads every class and opens whatever the JVM keeps open
+    @BackendTest
+    void openingAndClosingFilesAndEnginesLeaksNoDescriptor(Backend backend) throws Exception {
+        openAndCloseMany(2, backend); // loads every class and opens whatever the JVM keeps open
         long before = openDescriptors();
-        openAndCloseMany(100);
+        openAndCloseMany(100, backend);
         long after = openDescriptors();
         System.out.printf("descriptors: %d before, %d after opening and closing 100 files, an owned ring "
                 + "and an engine%n", before, after);
         assertEquals(before, after, "descriptors leaked");
     }
 
-    private void openAndCloseMany(int files) throws IOException {
-        try (IoEngine engine = IoEngine.create()) {
+    private void openAndCloseMany(int files, Backend backend) throws IOException {
+        try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend))) {
             MemorySegment buf = engine.buffers().allocate(BLOCK);
             for (int i = 0; i < files; i++) {
                 DirectFile f = engine.open(dir.resolve("fd-" + i), StandardOpenOption.READ, StandardOpenOption.WRITE,

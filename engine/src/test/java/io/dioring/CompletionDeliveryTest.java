@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,17 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
  * stall or kill the ring; inline completion runs on the ring thread; owner-driven rings;
  * the completion executor is made lazily, once.
  */
+@ExtendWith(BackendSuite.class)
 class CompletionDeliveryTest {
     private static final int BLOCK = 4096;
 
     @TempDir
     Path dir;
     IoEngine engine;
+    Backend backend;
     final List<AutoCloseable> closeLater = new ArrayList<>();
 
     @BeforeEach
-    void setUp() {
-        Kernel.assumeIoUring();
+    void setUp(Backend backend) {
+        this.backend = backend;
     }
 
     @AfterEach
@@ -99,7 +102,7 @@ class CompletionDeliveryTest {
         }
     }
 
-    @Test
+    @BackendTest
     void aThrowingCallbackIsReportedAndTheEngineKeepsWorking() throws Exception {
         List<Throwable> reported = new ArrayList<>();
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
@@ -113,7 +116,7 @@ class CompletionDeliveryTest {
             return t;
         });
         closeLater.add(executor::shutdownNow);
-        engine = IoEngine.create(EngineConfig.defaults().withCompletionExecutor(executor));
+        engine = IoEngine.create(BackendSuite.defaults(backend).withCompletionExecutor(executor));
         Path p = fileOf(64, 1);
         try (DirectFile f = engine.open(p)) {
             MemorySegment buf = engine.buffers().allocateFor(f, BLOCK);
@@ -142,9 +145,9 @@ class CompletionDeliveryTest {
         }
     }
 
-    @Test
+    @BackendTest
     void aBlockingCallbackDoesNotHoldUpOtherCompletionsInDeferredMode() throws Exception {
-        engine = IoEngine.create(EngineConfig.defaults()); // DEFERRED, the engine's own lazy executor
+        engine = IoEngine.create(BackendSuite.defaults(backend)); // DEFERRED, the engine's own lazy executor
         Path p = fileOf(16, 2);
         try (DirectFile f = engine.open(p)) {
             CountDownLatch entered = new CountDownLatch(1);
@@ -182,19 +185,19 @@ class CompletionDeliveryTest {
             assertEquals(BLOCK, f.read(BLOCK, buf.asSlice(0, BLOCK)).get());
             assertEquals(1, blockerDone.getCount(), "the blocking callback is still blocked");
             assertEquals(15, others.completed.get());
-            assertFalse(blockerThread.get().startsWith("dioring-ring"), "deferred callbacks run off the ring thread: "
+            assertFalse(BackendSuite.isEngineThread(blockerThread.get()), "deferred callbacks run off the ring thread: "
                     + blockerThread.get());
             for (String t : others.threads) {
-                assertFalse(t.startsWith("dioring-ring"), "deferred callback on " + t);
+                assertFalse(BackendSuite.isEngineThread(t), "deferred callback on " + t);
             }
             release.countDown();
             blockerDone.await();
         }
     }
 
-    @Test
+    @BackendTest
     void inlineCompletionRunsCallbacksOnTheRingThread() throws Exception {
-        engine = IoEngine.create(EngineConfig.defaults().withCompletionMode(CompletionMode.INLINE));
+        engine = IoEngine.create(BackendSuite.defaults(backend).withCompletionMode(CompletionMode.INLINE));
         Path p = fileOf(32, 3);
         byte[] expected = Files.readAllBytes(p);
         try (DirectFile f = engine.open(p)) {
@@ -207,16 +210,16 @@ class CompletionDeliveryTest {
             assertEquals(32L * BLOCK, r.bytes.get());
             assertArrayEquals(expected, dst.toArray(ValueLayout.JAVA_BYTE));
             for (String t : r.threads) {
-                assertTrue(t.startsWith("dioring-ring"), "inline callback ran on " + t);
+                assertTrue(BackendSuite.isEngineThread(t), "inline callback ran on " + t);
             }
             assertEquals(BLOCK, f.read(0, dst.asSlice(0, BLOCK)).get(), "futures complete inline too");
             assertFalse(engine.completionExecutorCreated(), "inline mode never needs the executor");
         }
     }
 
-    @Test
+    @BackendTest
     void ownedRingDrivesManyRequestsWithPollAndAwait() throws Exception {
-        engine = IoEngine.create();
+        engine = IoEngine.create(BackendSuite.defaults(backend));
         int blocks = 512;
         Path p = fileOf(blocks, 4);
         byte[] expected = Files.readAllBytes(p);
@@ -260,9 +263,9 @@ class CompletionDeliveryTest {
         }
     }
 
-    @Test
+    @BackendTest
     void theCompletionExecutorIsCreatedOnlyOnTheFirstDeferredCompletion() throws Exception {
-        engine = IoEngine.create();
+        engine = IoEngine.create(BackendSuite.defaults(backend));
         Path p = fileOf(4, 5);
         try (DirectFile f = engine.open(p)) {
             MemorySegment buf = engine.buffers().allocateFor(f, BLOCK);
@@ -274,7 +277,7 @@ class CompletionDeliveryTest {
         }
     }
 
-    @Test
+    @Test // no engine: runs once
     void racingFirstUsersOfTheLazyExecutorGetExactlyOne() throws Exception {
         for (int round = 0; round < 20; round++) {
             LazyExecutor lazy = new LazyExecutor("race-" + round);

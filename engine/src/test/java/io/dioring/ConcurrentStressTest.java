@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,10 +33,11 @@ class ConcurrentStressTest {
     @TempDir
     Path dir;
     IoEngine engine;
+    Backend backend;
 
     @BeforeEach
-    void setUp() {
-        Kernel.assumeIoUring();
+    void setUp(Backend backend) {
+        this.backend = backend;
     }
 
     @AfterEach
@@ -154,9 +154,9 @@ class ConcurrentStressTest {
         return ops.get();
     }
 
-    @Test
+    @BackendTest
     void sixteenPlatformThreadsWriteAndReadDistinctBlocksWithoutLossOrTearing() throws Exception {
-        engine = IoEngine.create(EngineConfig.defaults().withRings(2));
+        engine = IoEngine.create(BackendSuite.defaults(backend).withRings(2));
         int workers = 16;
         int perWorker = 128;
         try (DirectFile f = openSized("platform", (long) workers * perWorker)) {
@@ -170,9 +170,9 @@ class ConcurrentStressTest {
         }
     }
 
-    @Test
+    @BackendTest
     void thousandVirtualThreadsWriteAndReadDistinctBlocksWithoutLossOrTearing() throws Exception {
-        engine = IoEngine.create(EngineConfig.defaults().withRings(2));
+        engine = IoEngine.create(BackendSuite.defaults(backend).withRings(2));
         int workers = 1000;
         int perWorker = 4;
         try (DirectFile f = openSized("virtual", (long) workers * perWorker)) {
@@ -198,9 +198,9 @@ class ConcurrentStressTest {
         }
     }
 
-    @Test
+    @BackendTest
     void backPressureWithTinyQueuesCompletesEveryOneOfAThousandRequests() throws Exception {
-        engine = IoEngine.create(EngineConfig.defaults().withSubmitQueueCapacity(2).withQueueDepth(4));
+        engine = IoEngine.create(BackendSuite.defaults(backend).withSubmitQueueCapacity(2).withQueueDepth(4));
         int requests = 1000;
         try (DirectFile f = openSized("pressure", requests)) {
             MemorySegment src = engine.buffers().allocateFor(f, (long) requests * BLOCK);

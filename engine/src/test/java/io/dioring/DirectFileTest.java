@@ -14,19 +14,18 @@ import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One aligned read and write through the ring on a real file, and the checks at the call. */
+/** One aligned read and write on a real file, and the checks at the call; on every backend. */
 class DirectFileTest {
     @TempDir
     Path dir;
     IoEngine engine;
 
     @BeforeEach
-    void setUp() throws IOException {
-        Kernel.assumeIoUring();
-        engine = IoEngine.create();
+    void setUp(Backend backend) throws IOException {
+        engine = IoEngine.create(BackendSuite.defaults(backend));
+        assertEquals(backend, engine.backend(), "the backend asked for is the one in use");
     }
 
     @AfterEach
@@ -36,7 +35,7 @@ class DirectFileTest {
         }
     }
 
-    @Test
+    @BackendTest
     void writeThenReadRoundTripsRandomData() throws Exception {
         Path p = dir.resolve("data");
         byte[] expected = new byte[64 * 1024];
@@ -54,7 +53,7 @@ class DirectFileTest {
         assertArrayEquals(expected, Files.readAllBytes(p), "bytes on disk");
     }
 
-    @Test
+    @BackendTest
     void alignmentComesFromTheKernel() throws Exception {
         Path p = dir.resolve("aligned");
         try (DirectFile f = engine.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
@@ -67,7 +66,7 @@ class DirectFileTest {
         }
     }
 
-    @Test
+    @BackendTest
     void misalignedInputsAreRejectedAtTheCallWithTheValueTheRuleAndThePath() throws Exception {
         Path p = dir.resolve("misaligned");
         try (DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE,
@@ -95,7 +94,7 @@ class DirectFileTest {
         }
     }
 
-    @Test
+    @BackendTest
     void openErrorsCarryErrnoAndPath() {
         Path missing = dir.resolve("missing");
         DirectIoException e = assertThrows(DirectIoException.class, () -> engine.open(missing));
@@ -103,7 +102,7 @@ class DirectFileTest {
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 
-    @Test
+    @BackendTest
     void closedFileAndEngineFailLaterCallsClearly() throws Exception {
         Path p = dir.resolve("closed");
         DirectFile f = engine.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
@@ -117,7 +116,7 @@ class DirectFileTest {
         assertThrows(IllegalStateException.class, () -> engine.open(p));
     }
 
-    @Test
+    @BackendTest
     void blockingReadPastEndOfFileReturnsThePrefix() throws Exception {
         Path p = dir.resolve("short");
         Files.write(p, new byte[8192]);

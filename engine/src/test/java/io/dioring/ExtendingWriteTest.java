@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,16 +31,11 @@ class ExtendingWriteTest {
     @TempDir
     Path dir;
 
-    @BeforeEach
-    void gate() {
-        Kernel.assumeIoUring();
-    }
-
-    @Test
-    void manyThreadsAppendingLeaveEveryBlockAndTheRightSizeThenPreallocatedWritesGoAsynchronous()
+    @BackendTest
+    void manyThreadsAppendingLeaveEveryBlockAndTheRightSizeThenPreallocatedWritesGoAsynchronous(Backend backend)
             throws Exception {
         Path p = dir.resolve("appended");
-        try (IoEngine engine = IoEngine.create();
+        try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
                 DirectFile f = engine.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
             appendConcurrently(engine, f, 1);
             long extending = f.extendingWrites();
@@ -71,6 +65,7 @@ class ExtendingWriteTest {
     @Test
     void aWriteInsideTheFileDoesNotWaitForASlowExtendingWriteAndExtendingWritesAreSerialized()
             throws Exception {
+        Kernel.assumeIoUring(); // stalls an io_uring ring thread
         int rings = 2;
         Path p = dir.resolve("slow-extend");
         Files.write(p, new byte[16 * BLOCK]);
@@ -121,10 +116,10 @@ class ExtendingWriteTest {
         }
     }
 
-    @Test
-    void aFileGrownBySomeoneElseIsReReadAndTruncateMakesWritesExtendingAgain() throws Exception {
+    @BackendTest
+    void aFileGrownBySomeoneElseIsReReadAndTruncateMakesWritesExtendingAgain(Backend backend) throws Exception {
         Path p = dir.resolve("grown");
-        try (IoEngine engine = IoEngine.create();
+        try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
                 DirectFile f = engine.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
             assertEquals(0, f.size());
             try (RandomAccessFile other = new RandomAccessFile(p.toFile(), "rw")) {

@@ -21,7 +21,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * The engine over a filesystem that returns short reads and EIO (the FUSE fault filesystem,
@@ -37,10 +36,11 @@ class FuseFaultTest {
     private FaultFs fs;
     private byte[] data;
     private Path file;
+    private Backend backend;
 
     @BeforeEach
-    void mount() throws Exception {
-        Kernel.assumeIoUring();
+    void mount(Backend backend) throws Exception {
+        this.backend = backend;
         fs = FaultFs.mountOrSkip();
         data = new byte[16 * BLOCK];
         new Random(13).nextBytes(data);
@@ -56,12 +56,12 @@ class FuseFaultTest {
     }
 
     /** A read of four 64 KiB slices whose second comes back short, then at end of file. */
-    @Test
+    @BackendTest
     void aShortMiddleSliceCapsTheResultAtItsPositionWhateverLaterSlicesDid() throws Exception {
         long cut = BLOCK + 4096;
         fs.configure(FaultFs.cut(cut), FaultFs.zero(cut));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withMaxIoBytes(BLOCK));
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withMaxIoBytes(BLOCK));
                     DirectFile f = engine.open(file, StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(4 * BLOCK);
                 long n = f.read(0, buf).get(10, TimeUnit.SECONDS);
@@ -72,11 +72,11 @@ class FuseFaultTest {
     }
 
     /** A read of four slices whose third fails: the request fails, naming the failed slice. */
-    @Test
+    @BackendTest
     void aFailedMiddleSliceFailsTheRequestWithItsErrnoOffsetAndLength() throws Exception {
         fs.configure(FaultFs.readEio(2L * BLOCK + 10, 2L * BLOCK + 11));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withMaxIoBytes(BLOCK));
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withMaxIoBytes(BLOCK));
                     DirectFile f = engine.open(file, StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(4 * BLOCK);
                 ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
@@ -93,7 +93,7 @@ class FuseFaultTest {
     }
 
     /** Short at a 4096-aligned offset mid-file: resubmitted, the read completes in full. */
-    @Test
+    @BackendTest
     void aShortReadMidFileAtAnAlignedOffsetIsResubmittedAndCompletesInFull() throws Exception {
         assertShortReadCompletesInFull(3L * BLOCK + 8192);
     }
@@ -102,7 +102,7 @@ class FuseFaultTest {
      * Short at an offset no alignment divides: FUSE reports no DIO alignment and accepts any
      * offset, so the engine must resubmit the remainder there, not take it for end of file.
      */
-    @Test
+    @BackendTest
     void aShortReadMidFileAtAnUnalignedOffsetIsResubmittedAndCompletesInFull() throws Exception {
         assertShortReadCompletesInFull(200_000);
     }
@@ -110,7 +110,7 @@ class FuseFaultTest {
     private void assertShortReadCompletesInFull(long cut) throws Exception {
         fs.configure(FaultFs.cut(cut));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create(); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(data.length);
                 long n = f.read(0, buf).get(10, TimeUnit.SECONDS);
                 assertEquals(data.length, n, "short at " + cut + ", then the rest");
@@ -119,11 +119,11 @@ class FuseFaultTest {
         });
     }
 
-    @Test
+    @BackendTest
     void aReadEioCarriesErrnoOffsetAndLength() throws Exception {
         fs.configure(FaultFs.readEio(6L * BLOCK, 6L * BLOCK + 1));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create(); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(BLOCK);
                 assertEquals(BLOCK, f.read(5L * BLOCK, buf).get(10, TimeUnit.SECONDS), "the block before");
                 ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
@@ -139,11 +139,11 @@ class FuseFaultTest {
         });
     }
 
-    @Test
+    @BackendTest
     void aWriteEioCarriesErrnoOffsetAndLengthAndWritesNothing() throws Exception {
         fs.configure(FaultFs.writeEio(2L * BLOCK, 2L * BLOCK + 1));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create();
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
                     DirectFile f = engine.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 MemorySegment buf = engine.buffers().allocate(BLOCK);
                 buf.fill((byte) 7);
@@ -164,7 +164,7 @@ class FuseFaultTest {
      * failing with EIO and one coming back short (then at a false end of file), give the
      * same per-request outcomes with coalescing on and off.
      */
-    @Test
+    @BackendTest
     void coalescingDoesNotChangeAnyRequestsOutcomeUnderFaults() throws Exception {
         long shortAt = 5L * BLOCK + 1000;
         fs.configure(FaultFs.readEio(2L * BLOCK + 100, 2L * BLOCK + 101), FaultFs.cut(shortAt), FaultFs.zero(shortAt));
@@ -197,7 +197,7 @@ class FuseFaultTest {
                         : "failed " + t;
             }
         };
-        try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withCoalescing(coalescing));
+        try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withCoalescing(coalescing));
                 DirectFile f = engine.open(file, StandardOpenOption.READ);
                 OwnedRing ring = engine.ownedRing()) {
             MemorySegment[] bufs = new MemorySegment[8];

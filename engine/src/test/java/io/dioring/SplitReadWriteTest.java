@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Requests larger than maxIoBytes on real files: many SQEs, one result, the right bytes. */
@@ -25,9 +24,8 @@ class SplitReadWriteTest {
     IoEngine engine;
 
     @BeforeEach
-    void setUp() throws IOException {
-        Kernel.assumeIoUring();
-        engine = IoEngine.create(EngineConfig.defaults().withMaxIoBytes(MIB));
+    void setUp(Backend backend) throws IOException {
+        engine = IoEngine.create(BackendSuite.defaults(backend).withMaxIoBytes(MIB));
     }
 
     @AfterEach
@@ -47,7 +45,7 @@ class SplitReadWriteTest {
         return s.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
     }
 
-    @Test
+    @BackendTest
     void eightMebibyteReadWithOneMebibyteSlicesIsEightSqesAndTheRightBytes() throws Exception {
         Path p = dir.resolve("eight");
         byte[] expected = random(8 * MIB, 8);
@@ -64,7 +62,7 @@ class SplitReadWriteTest {
         }
     }
 
-    @Test
+    @BackendTest
     void largeWriteIsSplitIntoManySqesAndLandsIntact() throws Exception {
         Path p = dir.resolve("big-write");
         int length = 5 * MIB + 3 * 4096; // 6 SQEs at 1 MiB, the last one short of a full slice
@@ -84,7 +82,7 @@ class SplitReadWriteTest {
         assertArrayEquals(expected, Files.readAllBytes(p));
     }
 
-    @Test
+    @BackendTest
     void extendingSplitWriteGrowsTheFileWithTheRightBytes() throws Exception {
         Path p = dir.resolve("extend-split");
         int length = 3 * MIB;
@@ -99,7 +97,7 @@ class SplitReadWriteTest {
         assertArrayEquals(expected, Files.readAllBytes(p));
     }
 
-    @Test
+    @BackendTest
     void readPastEndOfFileReturnsTheContiguousPrefix() throws Exception {
         Path p = dir.resolve("eof");
         int size = 3 * MIB + 1000; // ends inside the fourth slice, off the sector grid
@@ -118,7 +116,7 @@ class SplitReadWriteTest {
         }
     }
 
-    @Test
+    @BackendTest
     void gatherWriteAndScatterReadAcrossSegmentsAndSlices() throws Exception {
         Path p = dir.resolve("vectors");
         int[] sizes = {4096, 2 * MIB + 8192, 512 * 1024, 4096 * 3};

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import io.dioring.ffi.linux.libc_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -46,6 +47,18 @@ public final class Libc {
     private static final MethodHandle PWRITE = plain(libc_h.pwrite$address(), libc_h.pwrite$descriptor());
     private static final MethodHandle READ = plain(libc_h.read$address(), libc_h.read$descriptor());
     private static final MethodHandle WRITE = plain(libc_h.write$address(), libc_h.write$descriptor());
+    /*
+     * preadv/pwritev are not in the generated bindings yet (libc.includes lists them for the
+     * next regeneration): looked up in libc by hand, ssize_t f(int fd, const struct iovec *iov,
+     * int iovcnt, off_t offset).
+     */
+    private static final FunctionDescriptor VECTOR_IO = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS,
+            JAVA_INT, JAVA_LONG);
+    private static final MethodHandle PREADV = plain(libcSymbol("preadv"), VECTOR_IO);
+    private static final MethodHandle PWRITEV = plain(libcSymbol("pwritev"), VECTOR_IO);
+    /** ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags). */
+    private static final MethodHandle PWRITEV2 = plain(libcSymbol("pwritev2"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle POSIX_FADVISE =
             plain(libc_h.posix_fadvise$address(), libc_h.posix_fadvise$descriptor());
 
@@ -53,6 +66,11 @@ public final class Libc {
 
     private static MethodHandle plain(MemorySegment symbol, FunctionDescriptor descriptor) {
         return ErrnoCapture.downcall(symbol, descriptor);
+    }
+
+    private static MemorySegment libcSymbol(String name) {
+        return Linker.nativeLinker().defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
     private static int check(int result, MemorySegment slot) {
@@ -218,6 +236,46 @@ public final class Libc {
         MemorySegment slot = ErrnoCapture.slot();
         try {
             return check((long) PREAD.invokeExact(slot, fd, buffer, buffer.byteSize(), offset), slot);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * preadv(2): reads into the {@code count} buffers described by the {@code struct iovec}
+     * array at {@code iovecs} (16 bytes each: base, length), from {@code offset} on.
+     *
+     * @return bytes read or -errno
+     */
+    public static long preadv(int fd, MemorySegment iovecs, int count, long offset) {
+        MemorySegment slot = ErrnoCapture.slot();
+        try {
+            return check((long) PREADV.invokeExact(slot, fd, iovecs, count, offset), slot);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** pwritev(2): writes the {@code count} buffers of the iovec array; see {@link #preadv}. */
+    public static long pwritev(int fd, MemorySegment iovecs, int count, long offset) {
+        MemorySegment slot = ErrnoCapture.slot();
+        try {
+            return check((long) PWRITEV.invokeExact(slot, fd, iovecs, count, offset), slot);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * pwritev2(2): {@link #pwritev} with per-write {@code flags} ({@link RwFlags}: RWF_DSYNC
+     * makes this write durable before it returns).
+     *
+     * @return bytes written or -errno
+     */
+    public static long pwritev2(int fd, MemorySegment iovecs, int count, long offset, int flags) {
+        MemorySegment slot = ErrnoCapture.slot();
+        try {
+            return check((long) PWRITEV2.invokeExact(slot, fd, iovecs, count, offset, flags), slot);
         } catch (Throwable t) {
             throw unexpected(t);
         }

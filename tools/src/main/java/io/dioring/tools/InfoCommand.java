@@ -85,6 +85,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     private static void printKernel(PrintWriter out) {
         out.printf(LABEL, "kernel:", readProc("/proc/sys/kernel/osrelease"));
+        out.printf(LABEL, "backend:", "AUTO picks " + IoEngine.autoChoice());
         String cause = IoEngine.unavailabilityCause();
         if (cause != null) {
             out.printf(LABEL, "io_uring:", "unavailable: " + cause);

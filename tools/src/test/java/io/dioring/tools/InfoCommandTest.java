@@ -47,6 +47,7 @@ class InfoCommandTest {
         Run r = run(new InfoCommand());
         assertEquals(0, r.status, r.err);
         assertTrue(r.out.contains("kernel:"), r.out);
+        assertTrue(r.out.contains("backend:        AUTO picks " + IoEngine.autoChoice()), r.out);
         String cause = IoEngine.unavailabilityCause();
         if (cause != null) {
             System.out.println("SKIPPED: ring parts of dioring info: io_uring unavailable: " + cause);

@@ -1,7 +1,9 @@
 package io.dioring.tools.bench;
 
+import io.dioring.Backend;
 import io.dioring.DirectFile;
 import io.dioring.DirectIoPolicy;
+import io.dioring.EngineConfig;
 import io.dioring.IoEngine;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -89,6 +91,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + "iodepth_batch_submit: 1 submits each at once, 0 once per reap; default ${DEFAULT-VALUE}.")
     private int submitBatch;
 
+    @Option(names = "--engine", defaultValue = "auto", paramLabel = "ENGINE",
+            description = "io_uring, threads (a pool of platform threads making pread/pwrite) or auto: io_uring "
+                    + "where it can be set up, else threads; as fio's --ioengine. Default ${DEFAULT-VALUE}.")
+    private String engineName;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", hidden = true,
             description = "Seed of the offset generator.")
     private long seed;
@@ -108,13 +115,8 @@ public final class BenchCommand implements Callable<Integer> {
             err.flush();
             return EXIT_USAGE;
         }
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            err.println("dioring bench: io_uring is unavailable: " + cause);
-            err.flush();
-            return EXIT_FAILED;
-        }
-        try (IoEngine engine = IoEngine.create()) {
+        // --engine io_uring where it is unavailable fails in create(): "io_uring is unavailable: <cause>".
+        try (IoEngine engine = IoEngine.create(EngineConfig.defaults().withBackend(backend()))) {
             boolean existed = Files.exists(file);
             DirectFile f = open(engine, p, existed);
             try {
@@ -138,6 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
                     err.flush();
                     return EXIT_FAILED;
                 }
+                report.backend(engine.backend());
                 if (histogramFile != null) {
                     String where = (f.isDirect() ? "O_DIRECT" : "page cache") + " on "
                             + file.toString().replaceAll("[\\r\\n]", "?");
@@ -184,12 +187,23 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--runtime " + runtimeSeconds + ": must be a positive number of "
                     + "seconds (at most a year)");
         }
+        backend(); // checks --engine
         if (submitBatch < 0 || submitBatch > qd) {
             throw new IllegalArgumentException("--submit-batch " + submitBatch + ": must be in [0, --qd " + qd
                     + "] (0 submits once per reap)");
         }
         return new BenchParameters(workload, (int) bsBytes, sizeBytes, qd, jobs,
                 (long) (runtimeSeconds * 1e9), !noFixedBuffers, submitBatch);
+    }
+
+    private Backend backend() {
+        return switch (engineName) {
+            case "auto" -> Backend.AUTO;
+            case "io_uring" -> Backend.IO_URING;
+            case "threads" -> Backend.THREADS;
+            default -> throw new IllegalArgumentException("--engine " + engineName
+                    + ": must be io_uring, threads or auto");
+        };
     }
 
     private static long parseSize(String option, String text) {

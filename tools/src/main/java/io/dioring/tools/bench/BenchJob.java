@@ -134,7 +134,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
             released = true;
             go.await();
             long cpuStart = cpuTimed ? mx.getCurrentThreadCpuTime() : -1;
-            long enterStart = owned.ring().enterCalls();
+            long enterStart = owned.enterCalls();
             long start = System.nanoTime();
             long deadline = start + runtimeNanos;
             for (Slot s : slots) {
@@ -148,7 +148,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
             }
             owned.drain();
             elapsedNanos = System.nanoTime() - start;
-            enterCalls = owned.ring().enterCalls() - enterStart;
+            enterCalls = owned.enterCalls() - enterStart;
             fixedIssued = owned.fixedIssued();
             if (cpuTimed) {
                 cpuNanos = mx.getCurrentThreadCpuTime() - cpuStart;

@@ -1,5 +1,6 @@
 package io.dioring.tools.bench;
 
+import io.dioring.Backend;
 import io.dioring.DirectFile;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +19,7 @@ final class BenchReport {
     private long jobCpuNanos;
     private final long processCpuNanos;
     private Throwable failure;
+    private Backend backend = Backend.IO_URING;
 
     private BenchReport(BenchParameters p, long processCpuNanos) {
         this.p = p;
@@ -43,6 +45,11 @@ final class BenchReport {
             }
         }
         return r;
+    }
+
+    /** Which backend ran the jobs (named in both reports). */
+    void backend(Backend b) {
+        backend = b;
     }
 
     Throwable failure() {
@@ -85,9 +92,10 @@ final class BenchReport {
     String json() {
         return String.format(Locale.ROOT,
                 "{\"rw\":\"%s\",\"bs\":%d,\"qd\":%d,\"iops\":%.1f,\"bandwidth_bytes_per_s\":%d,"
-                        + "\"latency_ns\":{\"p50\":%d,\"p99\":%d,\"p99_9\":%d,\"max\":%d},\"ios_per_enter\":%.3f}",
+                        + "\"latency_ns\":{\"p50\":%d,\"p99\":%d,\"p99_9\":%d,\"max\":%d},\"ios_per_enter\":%.3f,"
+                        + "\"backend\":\"%s\"}",
                 p.workload().fioName(), p.bs(), p.qd(), iops(), Math.round(bandwidthBytesPerSecond()),
-                percentile(50), percentile(99), percentile(99.9), latency.getMaxValue(), iosPerEnter());
+                percentile(50), percentile(99), percentile(99.9), latency.getMaxValue(), iosPerEnter(), backendName());
     }
 
     String human(Path path, DirectFile f) {
@@ -97,13 +105,16 @@ final class BenchReport {
                 Sizes.format(p.bs()), p.qd(), p.jobs(), Sizes.format(p.size()), path,
                 f.isDirect() ? "O_DIRECT, alignment " + f.offsetAlignment() + " from " + f.alignment().source()
                         : "page cache"));
+        b.append(String.format(Locale.ROOT, "  engine   : %s%n", backend == Backend.THREADS
+                ? "threads (pread/pwrite on a pool of platform threads)" : "io_uring"));
         b.append(String.format(Locale.ROOT, "  time     : %.2f s, %d I/Os, %d bytes%n", seconds, ios, bytes));
         b.append(String.format(Locale.ROOT, "  iops     : %.1f%n", iops()));
         b.append(String.format(Locale.ROOT, "  bandwidth: %.1f MiB/s (%d B/s)%n",
                 bandwidthBytesPerSecond() / (1 << 20), Math.round(bandwidthBytesPerSecond())));
         b.append(String.format(Locale.ROOT, "  latency  : p50 %s  p99 %s  p99.9 %s  max %s%n", us(percentile(50)),
                 us(percentile(99)), us(percentile(99.9)), us(latency.getMaxValue())));
-        b.append(String.format(Locale.ROOT, "  io_uring : %.2f I/Os per io_uring_enter (%d enters)%n", iosPerEnter(),
+        b.append(backend == Backend.THREADS ? String.format(Locale.ROOT, "  io_uring : not in use%n")
+                : String.format(Locale.ROOT, "  io_uring : %.2f I/Os per io_uring_enter (%d enters)%n", iosPerEnter(),
                 enterCalls));
         b.append(p.fixedBuffers()
                 ? String.format(Locale.ROOT, "  buffers  : registered, %d READ_FIXED/WRITE_FIXED SQEs%n", fixedIssued)
@@ -119,6 +130,10 @@ final class BenchReport {
             b.append(String.format(Locale.ROOT, ", whole process %.2f s", processCpuNanos / 1e9));
         }
         return b.toString();
+    }
+
+    private String backendName() {
+        return backend == Backend.THREADS ? "threads" : "io_uring";
     }
 
     private static String us(long ns) {

@@ -57,9 +57,9 @@ public final class RingBackend implements DdBackend, AutoCloseable {
         this.queueDepth = queueDepth;
     }
 
-    /** A ring backend when io_uring works here, else the synchronous one. */
+    /** The engine's backend (io_uring, or its thread pool where io_uring is blocked: EngineConfig AUTO). */
     public static DdBackend best(PosixBackend posix) {
-        return IoEngine.isAvailable() ? new RingBackend(posix, 64) : posix;
+        return new RingBackend(posix, 64);
     }
 
     @Override

@@ -24,7 +24,8 @@ class BenchCommandTest {
     private static final Pattern JSON = Pattern.compile("\\{\"rw\":\"(?<rw>[a-z]+)\",\"bs\":(?<bs>\\d+),"
             + "\"qd\":(?<qd>\\d+),\"iops\":(?<iops>[0-9.]+),\"bandwidth_bytes_per_s\":(?<bw>\\d+),"
             + "\"latency_ns\":\\{\"p50\":(?<p50>\\d+),\"p99\":(?<p99>\\d+),\"p99_9\":(?<p999>\\d+),"
-            + "\"max\":(?<max>\\d+)\\},\"ios_per_enter\":(?<ipe>[0-9.]+)\\}");
+            + "\"max\":(?<max>\\d+)\\},\"ios_per_enter\":(?<ipe>[0-9.]+),"
+            + "\"backend\":\"(?<backend>io_uring|threads)\"\\}");
 
     @TempDir
     Path dir;
@@ -60,6 +61,7 @@ class BenchCommandTest {
         Matcher m = JSON.matcher(lines[0]);
         assertTrue(m.matches(), () -> "not the bench JSON line: " + lines[0]);
         assertEquals(rw, m.group("rw"));
+        assertEquals("io_uring", m.group("backend"), "AUTO runs io_uring where it is available");
         assertEquals(4096, Integer.parseInt(m.group("bs")));
         assertEquals(4, Integer.parseInt(m.group("qd")));
         assertTrue(Double.parseDouble(m.group("iops")) > 0, "no I/O happened: " + lines[0]);
@@ -70,6 +72,26 @@ class BenchCommandTest {
         assertTrue(p50 > 0 && p50 <= p99 && p99 <= max, "percentiles out of order: " + lines[0]);
         assertTrue(Double.parseDouble(m.group("ipe")) > 0, lines[0]);
         assertEquals(8L << 20, Files.size(file), "the file is laid out to --size");
+    }
+
+    @Test
+    void runsOnTheThreadsEngineWhenAskedAndBothReportsSaySo() throws Exception {
+        Path file = dir.resolve("threads.dat");
+        Run r = bench("--file", file.toString(), "--size", "4m", "--rw", "randread", "--bs", "4k", "--qd", "8",
+                "--runtime", "0.3", "--engine", "threads", "--json");
+        assertEquals(0, r.status(), () -> "stderr: " + r.err());
+        Matcher m = JSON.matcher(r.out().strip());
+        assertTrue(m.matches(), () -> "not the bench JSON line: " + r.out());
+        assertEquals("threads", m.group("backend"));
+        assertTrue(Double.parseDouble(m.group("iops")) > 0, r.out());
+        Run human = bench("--file", file.toString(), "--size", "4m", "--rw", "read", "--bs", "4k", "--qd", "2",
+                "--runtime", "0.2", "--engine", "threads");
+        assertEquals(0, human.status(), () -> "stderr: " + human.err());
+        assertTrue(human.out().contains("engine   : threads"), human.out());
+        Run bad = bench("--file", file.toString(), "--size", "4m", "--rw", "read", "--bs", "4k", "--qd", "2",
+                "--runtime", "0.2", "--engine", "aio");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--engine aio"), bad.err());
     }
 
     @Test
