@@ -37,9 +37,11 @@ class JfrEventsTest {
     IoEngine engine;
 
     @BeforeEach
-    void setUp() throws IOException {
-        Kernel.assumeIoUring();
-        engine = IoEngine.create();
+    void setUp(Backend backend) throws IOException {
+        if (backend == Backend.IO_URING) {
+            Kernel.assumeIoUring();
+        }
+        engine = IoEngine.create(BackendSuite.defaults(backend));
     }
 
     @AfterEach
@@ -49,8 +51,8 @@ class JfrEventsTest {
         }
     }
 
-    @Test
-    void aKnownWorkloadRecordsOneEventPerRequestWithItsFields() throws Exception {
+    @BackendTest
+    void aKnownWorkloadRecordsOneEventPerRequestWithItsFields(Backend backend) throws Exception {
         Path file = dir.resolve("recorded");
         Path dump = dir.resolve("workload.jfr");
         try (Recording recording = new Recording()) {
@@ -119,15 +121,15 @@ class JfrEventsTest {
         assertTrue(last.getBoolean("endOfFile"), "a short read without error is the end of the file");
 
         for (RecordedEvent e : events) {
-            assertEquals("io_uring", e.getString("backend"));
+            assertEquals(backend == Backend.IO_URING ? "io_uring" : "threads", e.getString("backend"));
             assertEquals(0, e.getInt("errno"));
             assertFalse(e.getDuration().isNegative(), "submission to completion");
             assertTrue(e.getStackTrace() == null, "no stack trace by default");
         }
     }
 
-    @Test
-    void theDefaultThresholdIsTwentyMillisecondsLikeTheJdksFileEvents() {
+    @BackendTest
+    void theDefaultThresholdIsTwentyMillisecondsLikeTheJdksFileEvents(Backend backend) {
         for (Class<?> type : List.of(io.dioring.jfr.FileReadEvent.class, io.dioring.jfr.FileWriteEvent.class,
                 io.dioring.jfr.FileForceEvent.class)) {
             assertEquals("20 ms", type.getAnnotation(Threshold.class).value(), type.getName());

@@ -255,6 +255,7 @@ final class PoolWorker {
         } else {
             r.result = result;
         }
+        io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.THREADS); // JFR: the single result is known
         Completion.notifyListener(r);
         pool.deliver(r);
     }

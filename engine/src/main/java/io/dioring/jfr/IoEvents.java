@@ -15,8 +15,10 @@ import jdk.jfr.Event;
  * {@link Event#shouldCommit()} says the event passed its threshold (20 ms by default).
  */
 public final class IoEvents {
-    /** What {@code backend} says: the kernel interface that carried the request. */
-    static final String BACKEND = "io_uring";
+    /** What {@code backend} says for a request carried by an io_uring ring. */
+    public static final String IO_URING = "io_uring";
+    /** What {@code backend} says for a request carried by the thread-pool backend. */
+    public static final String THREADS = "threads";
 
     // isEnabled() of an event class reads only that class's JFR configuration, shared by all
     // its instances: one idle instance per type answers for every request without allocating.
@@ -51,7 +53,7 @@ public final class IoEvents {
      * event and commits it if it passed the threshold. Call before the result is delivered,
      * since delivery may recycle the request.
      */
-    public static void completed(IoRequest r) {
+    public static void completed(IoRequest r, String backend) {
         Event e = r.jfrEvent;
         if (e == null) {
             return;
@@ -69,7 +71,7 @@ public final class IoEvents {
             read.bytesRead = transferred;
             read.endOfFile = r.errno == 0 && transferred < r.length;
             read.errno = r.errno;
-            read.backend = BACKEND;
+            read.backend = backend;
         } else if (e instanceof FileWriteEvent write) {
             write.path = r.file.path().toString();
             write.offset = r.offset;
@@ -78,12 +80,12 @@ public final class IoEvents {
             // A durable write carries RWF_DSYNC on its slices, or (zero-length) ended as its sync.
             write.durable = r.syncAfter >= 0 || r.op != IoRequest.WRITE;
             write.errno = r.errno;
-            write.backend = BACKEND;
+            write.backend = backend;
         } else if (e instanceof FileForceEvent force) {
             force.path = r.file.path().toString();
             force.metaData = r.op == IoRequest.FSYNC;
             force.errno = r.errno;
-            force.backend = BACKEND;
+            force.backend = backend;
         }
         e.commit();
     }

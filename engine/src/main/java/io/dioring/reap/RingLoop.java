@@ -453,7 +453,7 @@ public final class RingLoop {
         } else {
             r.result = result;
         }
-        io.dioring.jfr.IoEvents.completed(r); // JFR: the single result is known
+        io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.IO_URING); // JFR: the single result is known
         Completion.notifyListener(r);
         delivery.onRing(r);
     }

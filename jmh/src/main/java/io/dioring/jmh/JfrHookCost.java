@@ -50,7 +50,7 @@ public class JfrHookCost {
     @Benchmark
     public IoRequest submittedThenCompleted() {
         IoEvents.submitted(request);
-        IoEvents.completed(request);
+        IoEvents.completed(request, IoEvents.IO_URING);
         return request;
     }
 }
