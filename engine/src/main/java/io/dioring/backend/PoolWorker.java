@@ -165,7 +165,7 @@ final class PoolWorker {
         // A durable write is durable slice by slice, as on io_uring: pwritev2 with RWF_DSYNC
         // (RWF_SYNC with metadata), one call per slice, no separate sync.
         int rwFlags = r.syncAfter < 0 ? 0 : r.syncAfter == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
-        r.syncAfter = -1;
+        r.durableByFlags = rwFlags != 0; // no sync follows: the flags make each slice durable
         FileState f = r.file;
         int alignment = f.direct() ? f.alignment().offset() : 1;
         int maxIo = f.maxIoBytes();
