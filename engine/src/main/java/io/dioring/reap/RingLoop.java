@@ -11,6 +11,7 @@ import io.dioring.ring.SqeEncoder;
 import io.dioring.split.Coalescer;
 import io.dioring.split.Splitter;
 import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
 import java.util.function.LongConsumer;
 
 /**
@@ -55,6 +56,8 @@ public final class RingLoop {
     private long staleCompletions;
     private long cqOverflows;
     private int reservedInFlight;
+    /** Set by {@link #cancelAll}: an ECANCELED from here on is ours, and reads as the engine's cancellation. */
+    private boolean cancelled;
     private final int reservedBound;
     /** Requests queued by handlers during a reap that get submitted at once; 0 waits for the reap's end. */
     private int submitBatch;
@@ -232,6 +235,7 @@ public final class RingLoop {
      * @return false when the SQ has no room now (try again after reaping)
      */
     public boolean cancelAll() {
+        cancelled = true;
         if (slots.used() == 0) {
             return true;
         }
@@ -447,8 +451,13 @@ public final class RingLoop {
         requestsCompleted++;
         long result = r.result > 0 && !r.isData() ? r.result : Aggregator.result(r);
         if (r.errno != 0) {
-            r.failure = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset, r.errorLength,
-                    r.errorDetail);
+            DirectIoException e = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset,
+                    r.errorLength, r.errorDetail);
+            r.failure = e;
+            if (r.errno == Errno.ECANCELED && cancelled) {
+                r.failure = (CancellationException) new CancellationException(r.opName() + " " + r.file.path()
+                        + " at offset " + r.offset + " cancelled: the engine was closed with cancel").initCause(e);
+            }
             r.result = -r.errno;
         } else {
             r.result = result;
