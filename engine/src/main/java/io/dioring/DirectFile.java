@@ -3,7 +3,6 @@ package io.dioring;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
-import io.dioring.file.DioAlignment;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.reap.RingThread;
@@ -469,10 +468,10 @@ public final class DirectFile implements AutoCloseable {
      * the size update. Under the size lock: submit, wait, update the size; then deliver.
      */
     private void extend(IoRequest r, RequestSink sink) throws InterruptedIOException {
-        if (sink instanceof OwnedRing owned && owned.inHandler()) {
+        if (sink instanceof OwnedRing.Sink owned && owned.ring().inHandler()) {
             // Waiting here would nest a reap in the handler's reap: the owner carries it out
             // once the handlers have returned, still synchronously, under the size lock.
-            owned.afterReap(() -> {
+            owned.ring().afterReap(() -> {
                 try {
                     extendNow(r, sink);
                 } catch (InterruptedIOException | RuntimeException e) {
@@ -508,8 +507,8 @@ public final class DirectFile implements AutoCloseable {
                 r.waiter = previousWaiter;
                 throw e;
             }
-            if (sink instanceof OwnedRing owned && owned.isOwner()) {
-                owned.runUntilDelivered(r);
+            if (sink instanceof OwnedRing.Sink owned && owned.ring().isOwner()) {
+                owned.ring().runUntilDelivered(r);
             } else {
                 Completion.await(r);
             }

@@ -1,6 +1,5 @@
 package io.dioring;
 
-import io.dioring.ring.RingOptions;
 import java.util.concurrent.Executor;
 
 /**

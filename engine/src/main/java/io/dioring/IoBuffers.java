@@ -49,7 +49,7 @@ public final class IoBuffers {
     private final Arena arena;
     private final long poolLimitBytes;
     // Pool bookkeeping, all under this object's monitor (one acquisition per take or give).
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private final ArrayDeque<MemorySegment>[] idle = new ArrayDeque[MAX_CLASS_SHIFT + 1];
     /** Start addresses of pooled buffers, sorted, in {@code [0, pooledCount)}. */
     private long[] pooledStarts = new long[16];

@@ -4,7 +4,6 @@ import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.backend.ThreadPoolSink;
-import io.dioring.file.DioAlignment;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.deliver.Delivery;
@@ -14,7 +13,6 @@ import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.Ring;
-import io.dioring.ring.RingSetupException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -194,7 +192,7 @@ public final class IoEngine implements AutoCloseable {
 
     private static String probeAvailability() {
         try {
-            Ring ring = Ring.create(2, io.dioring.ring.RingOptions.defaults().withoutSingleIssuer());
+            Ring ring = Ring.create(2, io.dioring.RingOptions.defaults().withoutSingleIssuer());
             ring.close();
             return null;
         } catch (RingSetupException e) {
@@ -237,7 +235,7 @@ public final class IoEngine implements AutoCloseable {
      *
      * @throws IllegalStateException on the THREADS backend: there is no ring
      */
-    public io.dioring.ring.RingSetup ringSetup() {
+    public io.dioring.RingSetup ringSetup() {
         if (threadPool != null) {
             throw new IllegalStateException("io_uring is not in use: this engine runs on the THREADS backend ("
                     + threadPool + "); ringSetup() describes an io_uring ring");
@@ -426,7 +424,7 @@ public final class IoEngine implements AutoCloseable {
      * that supports polling; elsewhere the kernel fails each read or write with EOPNOTSUPP,
      * which the request reports as a {@link DirectIoException}.
      */
-    public OwnedRing ownedRing(int entries, io.dioring.ring.RingOptions options) throws IOException {
+    public OwnedRing ownedRing(int entries, io.dioring.RingOptions options) throws IOException {
         checkOpen();
         if (options == null) {
             throw new IllegalArgumentException("ownedRing: options must not be null");

@@ -8,8 +8,6 @@ import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.Ring;
-import io.dioring.ring.RingOptions;
-import io.dioring.ring.RingSetupException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -61,7 +59,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * is 0, {@link #submitBatch(int)} is kept but changes nothing (each request goes to the pool
  * as it is queued).
  */
-public final class OwnedRing implements AutoCloseable, RequestSink {
+public final class OwnedRing implements AutoCloseable {
     private final IoEngine engine;
     /** The io_uring ring and its loop; null on THREADS. */
     private final Ring ring;
@@ -72,6 +70,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     private final Thread owner;
     /** Requests are taken, completed and recycled on the owner thread: no locks. */
     private final RequestPool pool;
+    private final Sink sink = new Sink();
     /** Slots in the ring's registered file table (made on the first {@link #registerFile}). */
     public static final int FILE_TABLE_SIZE = 64;
 
@@ -117,16 +116,34 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     }
 
     /**
-     * The underlying ring (set-up flags, counters).
+     * The underlying ring (engine-internal: set-up flags, counters).
      *
      * @throws IllegalStateException on the THREADS backend, which has no io_uring ring
      */
-    public Ring ring() {
+    Ring ring() {
         if (ring == null) {
             throw new IllegalStateException("io_uring is not in use: this owned ring runs on the engine's THREADS "
                     + "backend and has no io_uring ring");
         }
         return ring;
+    }
+
+    /**
+     * The set-up the kernel gave this ring (flags taken and dropped, features).
+     *
+     * @throws IllegalStateException on the THREADS backend, which has no io_uring ring
+     */
+    public RingSetup setup() {
+        return ring().setup();
+    }
+
+    /**
+     * Completions the kernel has posted to this ring that no poll has reaped yet (0 on the
+     * THREADS backend, whose completions wait in a queue of their own).
+     */
+    public int completionsReady() {
+        checkOwner();
+        return ring == null ? 0 : ring.cqReady();
     }
 
     /** The backend this ring runs on (the engine's). */
@@ -143,14 +160,14 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     public <A> void read(DirectFile file, long offset, MemorySegment dst, A attachment,
             CompletionHandler<? super A> handler) {
         checkOwner();
-        file.submit(IoRequest.READ, offset, dst, attachment, handler, null, this, true, pool);
+        file.submit(IoRequest.READ, offset, dst, attachment, handler, null, sink, true, pool);
     }
 
     /** Queues a write of {@code src} at {@code offset}; see {@link DirectFile#write}. */
     public <A> void write(DirectFile file, long offset, MemorySegment src, A attachment,
             CompletionHandler<? super A> handler) {
         checkOwner();
-        file.submit(IoRequest.WRITE, offset, src, attachment, handler, null, this, true, pool);
+        file.submit(IoRequest.WRITE, offset, src, attachment, handler, null, sink, true, pool);
     }
 
     /** Submits what is queued and runs the handlers of whatever has completed; never blocks. */
@@ -379,9 +396,28 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
                 + "table are taken; unregisterFile one first");
     }
 
+    /**
+     * Where this ring's requests are handed (the engine's own view of the ring; not part of
+     * the public API, so users see no {@code accept}/{@code release} on an OwnedRing).
+     */
+    final class Sink implements RequestSink {
+        OwnedRing ring() {
+            return OwnedRing.this;
+        }
+
+        @Override
+        public void accept(IoRequest r) throws java.io.InterruptedIOException {
+            OwnedRing.this.accept(r);
+        }
+
+        @Override
+        public void release(IoRequest r) {
+            OwnedRing.this.release(r);
+        }
+    }
+
     /** Takes a request on the owner thread, straight into the loop. */
-    @Override
-    public void accept(IoRequest r) throws java.io.InterruptedIOException {
+    private void accept(IoRequest r) throws java.io.InterruptedIOException {
         if (closed) {
             throw new IllegalStateException("owned ring closed");
         }
@@ -396,8 +432,7 @@ public final class OwnedRing implements AutoCloseable, RequestSink {
     }
 
     /** Takes a released or handed-back request from any thread; picked up on the owner's next poll. */
-    @Override
-    public void release(IoRequest r) {
+    private void release(IoRequest r) {
         if (threads != null && !closed) {
             threads.handBack(r);
             return;

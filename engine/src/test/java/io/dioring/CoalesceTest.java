@@ -11,7 +11,6 @@ import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.libc_h;
-import io.dioring.file.DioAlignment;
 import io.dioring.file.FileState;
 import io.dioring.reap.RingLoop;
 import io.dioring.request.IoRequest;

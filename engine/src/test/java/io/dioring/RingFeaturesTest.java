@@ -9,9 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.ffi.Errno;
-import io.dioring.ring.RingOptions;
-import io.dioring.ring.RingSetup;
-import io.dioring.ring.RingSetupException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,6 @@
 package io.dioring.file;
 
+import io.dioring.DioAlignment;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;

@@ -1,5 +1,6 @@
 package io.dioring.file;
 
+import io.dioring.DioAlignment;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 

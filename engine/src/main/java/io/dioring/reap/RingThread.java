@@ -11,7 +11,7 @@ import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
-import io.dioring.ring.RingSetupException;
+import io.dioring.RingSetupException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -99,7 +99,7 @@ public final class RingThread implements RequestSink {
     private volatile long wakeups;
 
     /** A ring thread on a kernel ring of {@code entries} SQEs. */
-    public RingThread(String name, int entries, io.dioring.ring.RingOptions options, Delivery delivery,
+    public RingThread(String name, int entries, io.dioring.RingOptions options, Delivery delivery,
             int inboxCapacity) throws RingSetupException {
         this(name, () -> {
             // At least RESERVED_SQES entries: the CQ (twice the SQ) must hold our own SQEs and a slice.

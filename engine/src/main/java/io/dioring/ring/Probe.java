@@ -1,5 +1,6 @@
 package io.dioring.ring;
 
+import io.dioring.RingSetupException;
 import io.dioring.ffi.Syscalls;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.io_uring_probe;

@@ -1,5 +1,8 @@
 package io.dioring.ring;
 
+import io.dioring.RingSetupException;
+import io.dioring.RingSetup;
+import io.dioring.RingOptions;
 import io.dioring.ffi.ErrnoCapture;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
@@ -163,7 +166,7 @@ public final class Ring implements IoRing {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = arena.allocate(io_uring_params.layout());
-            RingSetup setup = RingSetup.setUp(entries, options, params);
+            RingSetup setup = SetupNegotiation.setUp(entries, options, params);
             int fd = setup.fd();
             try {
                 return map(setup, fd, params);

@@ -14,7 +14,7 @@ import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.RwFlags;
 import io.dioring.ffi.linux.libc_h;
-import io.dioring.file.DioAlignment;
+import io.dioring.DioAlignment;
 import io.dioring.file.FileState;
 import io.dioring.reap.Aggregator;
 import io.dioring.request.IoRequest;

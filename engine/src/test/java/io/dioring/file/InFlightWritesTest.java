@@ -1,5 +1,6 @@
 package io.dioring.file;
 
+import io.dioring.DioAlignment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

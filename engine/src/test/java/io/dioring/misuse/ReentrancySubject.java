@@ -12,7 +12,7 @@ import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
 import io.dioring.child.Fds;
 import io.dioring.child.Report;
-import io.dioring.ring.RingOptions;
+import io.dioring.RingOptions;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,10 +154,10 @@ public final class ReentrancySubject {
             // (Bounded: if handlers already ran inside poll() and lost CQEs, the rest never
             // comes, and the drain below reports it.)
             long cqDeadline = System.nanoTime() + CQ_WAIT.toNanos();
-            while (ring.ring().cqReady() + runs(runs, 0, READS) < READS && System.nanoTime() < cqDeadline) {
+            while (ring.completionsReady() + runs(runs, 0, READS) < READS && System.nanoTime() < cqDeadline) {
                 Thread.sleep(1);
             }
-            report.put("inCqBeforeDrain", ring.ring().cqReady()).put("ranInFirstPoll", runs(runs, 0, READS));
+            report.put("inCqBeforeDrain", ring.completionsReady()).put("ranInFirstPoll", runs(runs, 0, READS));
             Runnable tally = () -> {
                 int originalsOnce = 0;
                 int followUpsOnce = 0;

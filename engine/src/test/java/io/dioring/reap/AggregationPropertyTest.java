@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.dioring.CompletionHandler;
 import io.dioring.DirectIoException;
 import io.dioring.ffi.Errno;
-import io.dioring.file.DioAlignment;
+import io.dioring.DioAlignment;
 import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
 import java.lang.foreign.Arena;

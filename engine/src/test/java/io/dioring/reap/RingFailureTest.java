@@ -20,7 +20,7 @@ import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
-import io.dioring.ring.RingOptions;
+import io.dioring.RingOptions;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dioring.CompletionHandler;
 import io.dioring.DirectIoException;
 import io.dioring.deliver.Delivery;
-import io.dioring.file.DioAlignment;
+import io.dioring.DioAlignment;
 import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.RingFailedException;

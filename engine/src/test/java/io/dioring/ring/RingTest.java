@@ -1,5 +1,8 @@
 package io.dioring.ring;
 
+import io.dioring.RingSetupException;
+import io.dioring.RingSetup;
+import io.dioring.RingOptions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,6 @@
 package io.dioring.jmh;
 
-import io.dioring.file.DioAlignment;
+import io.dioring.DioAlignment;
 import io.dioring.file.FileState;
 import io.dioring.jfr.IoEvents;
 import io.dioring.request.IoRequest;

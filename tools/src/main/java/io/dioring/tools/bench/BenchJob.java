@@ -4,7 +4,7 @@ import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
-import io.dioring.ring.RingSetupException;
+import io.dioring.RingSetupException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;

@@ -1,4 +1,4 @@
-package io.dioring.file;
+package io.dioring;
 
 /**
  * The alignment O_DIRECT demands of a file.

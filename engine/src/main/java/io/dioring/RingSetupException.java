@@ -1,4 +1,4 @@
-package io.dioring.ring;
+package io.dioring;
 
 import io.dioring.ffi.Errno;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.dioring.ring;
+package io.dioring;
 
 /**
  * Set-up wishes for a ring. Each one the kernel refuses is dropped and reported in
