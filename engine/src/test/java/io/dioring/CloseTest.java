@@ -181,8 +181,10 @@ class CloseTest {
         });
         for (CompletableFuture<Long> f : inFlight) {
             Throwable cause = failureOf(f);
-            assertTrue(cause instanceof DirectIoException d && d.errnoName().equals("ECANCELED"),
-                    "in flight, cancelled by ASYNC_CANCEL: " + cause);
+            assertTrue(cause instanceof CancellationException c && c.getCause() instanceof DirectIoException d
+                    && d.errnoName().equals("ECANCELED"),
+                    "in flight, cancelled by ASYNC_CANCEL: a CancellationException with the slice's ECANCELED as its "
+                    + "cause: " + cause);
         }
         for (CompletableFuture<Long> f : queued) {
             assertTrue(failureOf(f) instanceof CancellationException, "queued, never issued: " + failureOf(f));
