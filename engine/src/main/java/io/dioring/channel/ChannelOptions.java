@@ -65,7 +65,9 @@ record ChannelOptions(OpenOption[] engineOptions, boolean readable, boolean writ
         if (!read && !write) {
             read = true;
         }
-        if (read) {
+        if (read || write) {
+            // Writable channels read too: a write covering part of an alignment unit reads it back first.
+            // The channel itself refuses reads on a channel not opened for READ.
             passed.add(StandardOpenOption.READ);
         }
         if (write) {

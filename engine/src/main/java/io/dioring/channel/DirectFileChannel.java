@@ -36,7 +36,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * channel writes at the size before each relative write, under its position lock;
  * positional writes go where they are told), CREATE, CREATE_NEW, TRUNCATE_EXISTING,
  * DELETE_ON_CLOSE, DSYNC, SYNC, SPARSE (ignored, as on Linux), ExtendedOpenOption.DIRECT
- * (the default anyway) and a {@link io.dioring.DirectIoPolicy} (default REQUIRED).
+ * (the default anyway) and a {@link io.dioring.DirectIoPolicy} (default REQUIRED). A
+ * writable channel opens the file for reading too (a write covering part of an alignment
+ * unit reads that unit back first), so a file the process may write but not read cannot be
+ * opened for writing.
  *
  * <h2>Buffers</h2>
  * Any {@link ByteBuffer} at any position and length, at any file offset. A direct buffer
