@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** 500 virtual threads reading one channel at once, every read checked against the file's known bytes. */
-class ChannelConcurrentReadTest {
+/** Many virtual threads on one channel: 500 readers checked against known bytes; unaligned writers sharing units. */
+class ChannelConcurrencyTest {
     private static final int THREADS = 500;
     private static final int READS_PER_THREAD = 20;
     private static final int FILE_BYTES = 4 << 20;
@@ -60,6 +60,51 @@ class ChannelConcurrentReadTest {
             throw new AssertionError("a reader failed", failure.get());
         }
         assertEquals(THREADS * READS_PER_THREAD, checked.get(), "reads checked");
+    }
+
+    @Test
+    void unalignedWritesToNeighbouringRangesSharingAlignmentUnitsLoseNothing() throws Exception {
+        int writers = 64;
+        int stride = 1000; // not a multiple of any alignment: neighbours share a unit
+        int rounds = 5;
+        Path p = dir.resolve("neighbours");
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (IoEngine engine = IoEngine.create();
+                FileChannel ch = engine.openChannel(p, READ, java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.CREATE)) {
+            ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+            for (int t = 0; t < writers; t++) {
+                int writer = t;
+                threads.execute(() -> {
+                    try {
+                        for (int round = 1; round <= rounds; round++) {
+                            byte[] stamp = new byte[stride];
+                            java.util.Arrays.fill(stamp, (byte) (writer * 8 + round));
+                            ByteBuffer buf = round % 2 == 0 ? ByteBuffer.wrap(stamp)
+                                    : ByteBuffer.allocateDirect(stride).put(stamp).flip();
+                            assertEquals(stride, ch.write(buf, (long) writer * stride));
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                });
+            }
+            threads.shutdown();
+            assertTrue(threads.awaitTermination(60, TimeUnit.SECONDS), "writers finished");
+            assertEquals((long) writers * stride, ch.size(), "size");
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a writer failed", failure.get());
+        }
+        byte[] file = Files.readAllBytes(p);
+        assertEquals(writers * stride, file.length, "size on disk");
+        for (int i = 0; i < file.length; i++) {
+            int writer = i / stride;
+            if (file[i] != (byte) (writer * 8 + rounds)) {
+                throw new AssertionError("byte " + i + " is " + file[i] + ", not writer " + writer + "'s last stamp "
+                        + (byte) (writer * 8 + rounds) + ": a read-modify-write lost a neighbour's write");
+            }
+        }
     }
 
     /** Reads at random offsets and lengths, aligned direct, unaligned direct and heap buffers by turns. */
