@@ -115,7 +115,8 @@ public class VirtualThreadRandomRead {
                 yield offset -> file.readFully(offset, buf);
             }
             case "channelDirect", "jdkDirect" -> {
-                ByteBuffer buf = BenchFiles.alignedBuffer(BenchFiles.BLOCK_4K);
+                // slice(): capacity 4096, so clear() cannot widen the read (alignedSlice may leave 8192)
+                ByteBuffer buf = BenchFiles.alignedBuffer(BenchFiles.BLOCK_4K).slice();
                 yield offset -> channel.read(buf.clear(), offset);
             }
             default -> {
