@@ -67,7 +67,7 @@ final class AlignedTransfer {
         if (length == 0) {
             return 0;
         }
-        MemorySegment target = MemorySegment.ofBuffer(dst);
+        MemorySegment target = BufferViews.remaining(dst);
         long n = -1;
         long stamp = lock.tryOptimisticRead();
         if (stamp != 0) {
@@ -137,7 +137,7 @@ final class AlignedTransfer {
         if (length == 0) {
             return 0;
         }
-        MemorySegment source = MemorySegment.ofBuffer(src);
+        MemorySegment source = BufferViews.remaining(src);
         if (!append && goesDirect(source, position, length)) {
             long stamp = lock.readLock();
             try {
