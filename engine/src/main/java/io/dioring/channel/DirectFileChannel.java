@@ -45,7 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Any {@link ByteBuffer} at any position and length, at any file offset. A direct buffer
  * whose address is a multiple of the file's memory alignment, at an offset and of a length
  * that are multiples of its offset alignment, is read into or written from in place: no
- * copy, no allocation but the segment view. Everything else is copied through an aligned
+ * copy, and no allocation when a thread reuses the buffer (see {@link BufferViews}).
+ * Everything else is copied through an aligned
  * bounce buffer, and a write covering part of an alignment unit reads, patches and writes
  * back that unit (serialized against the channel's other writes; see
  * {@link AlignedTransfer}).
