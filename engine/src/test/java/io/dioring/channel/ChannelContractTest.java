@@ -162,6 +162,17 @@ class ChannelContractTest {
     }
 
     @Test
+    void deleteOnCloseDeletesAndTheJdksHintsAreAccepted() throws IOException {
+        Path p = dir.resolve("scratch");
+        try (FileChannel ch = engine.openChannel(p, WRITE, CREATE_NEW, java.nio.file.StandardOpenOption.DELETE_ON_CLOSE,
+                java.nio.file.StandardOpenOption.SPARSE, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
+            assertEquals(3, ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3})));
+            assertTrue(Files.exists(p));
+        }
+        assertFalse(Files.exists(p), "DELETE_ON_CLOSE removed the file");
+    }
+
+    @Test
     void transferToAndFromCopyWhatTheJdkCopies() throws IOException {
         byte[] data = new byte[3_000_000];
         new SplittableRandom(7).nextBytes(data);
