@@ -30,6 +30,8 @@ final class BounceBuffers {
     private final AtomicReferenceArray<MemorySegment> small = new AtomicReferenceArray<>(SMALL_SLOTS);
     private final AtomicReferenceArray<MemorySegment> large = new AtomicReferenceArray<>(LARGE_SLOTS);
 
+    BounceBuffers() {}
+
     static BounceBuffers shared() {
         return SHARED;
     }
