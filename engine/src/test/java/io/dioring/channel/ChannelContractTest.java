@@ -173,6 +173,21 @@ class ChannelContractTest {
     }
 
     @Test
+    void dsyncAndSyncChannelsWriteAndReadBack() throws IOException {
+        for (java.nio.file.OpenOption sync : new java.nio.file.OpenOption[] {
+            java.nio.file.StandardOpenOption.DSYNC, java.nio.file.StandardOpenOption.SYNC
+        }) {
+            Path p = dir.resolve("sync-" + sync);
+            try (FileChannel ch = engine.openChannel(p, READ, WRITE, CREATE, sync)) {
+                assertEquals(5, ch.write(ByteBuffer.wrap(new byte[] {9, 8, 7, 6, 5}), 1000));
+                ByteBuffer back = ByteBuffer.allocate(10);
+                assertEquals(5, ch.read(back, 1000), sync + ": read back to the end of file");
+                assertArrayEquals(new byte[] {9, 8, 7, 6, 5}, Arrays.copyOf(back.array(), 5));
+            }
+        }
+    }
+
+    @Test
     void transferToAndFromCopyWhatTheJdkCopies() throws IOException {
         byte[] data = new byte[3_000_000];
         new SplittableRandom(7).nextBytes(data);
