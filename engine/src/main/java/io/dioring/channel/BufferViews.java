@@ -6,9 +6,9 @@ import java.nio.ByteBuffer;
 /**
  * The {@link MemorySegment} over a buffer's remaining bytes, remembered per thread for the
  * last buffer, position and limit it was asked for: a thread that reads again and again
- * into the same direct buffer (the usual loop) gets the same segment back and allocates
- * nothing per I/O ({@link MemorySegment#ofBuffer} allocates a segment and a scope each
- * time).
+ * into the same buffer (the usual loop; direct or heap) gets the same segment back and
+ * allocates nothing for it per I/O ({@link MemorySegment#ofBuffer} allocates a segment and
+ * a scope each time).
  *
  * <p>The cost: each thread keeps its last buffer reachable until it uses another one or
  * ends (a virtual thread's entry goes with it), as the JDK's own per-thread temporary
@@ -26,9 +26,6 @@ final class BufferViews {
 
     /** {@code buffer}'s bytes from its position to its limit. */
     static MemorySegment remaining(ByteBuffer buffer) {
-        if (!buffer.isDirect()) {
-            return MemorySegment.ofBuffer(buffer); // heap bytes are copied through a bounce buffer anyway
-        }
         BufferViews last = LAST.get();
         int position = buffer.position();
         int limit = buffer.limit();
