@@ -56,7 +56,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (or before) a blocking operation closes the channel and gets
  * {@link java.nio.channels.ClosedByInterruptException} with its interrupt status set; a
  * thread whose operation was in progress when another thread closed the channel gets
- * {@link java.nio.channels.AsynchronousCloseException}; later calls get
+ * {@link java.nio.channels.AsynchronousCloseException}, even if its last I/O completed (a
+ * bounce-buffer transfer may have been cut short between chunks); later calls get
  * {@link ClosedChannelException}. An I/O already submitted is never abandoned (the kernel
  * may still write its buffer): close waits for it, and the caller returns when it ends.
  *
