@@ -1,6 +1,5 @@
 package io.dioring.channel;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import io.dioring.DirectIoPolicy;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -45,7 +44,7 @@ record ChannelOptions(OpenOption[] engineOptions, boolean readable, boolean writ
                 deleteOnClose = true;
             } else if (o == StandardOpenOption.DSYNC || o == StandardOpenOption.SYNC || o instanceof DirectIoPolicy) {
                 passed.add(o);
-            } else if (o == StandardOpenOption.SPARSE || o == ExtendedOpenOption.DIRECT) {
+            } else if (o == StandardOpenOption.SPARSE || isJdkDirect(o)) {
                 // SPARSE is a hint the JDK ignores on Linux too; DIRECT is what the engine does anyway.
             } else {
                 throw new UnsupportedOperationException("openChannel " + path + ": option " + o + " is not supported "
@@ -83,5 +82,14 @@ record ChannelOptions(OpenOption[] engineOptions, boolean readable, boolean writ
             }
         }
         return new ChannelOptions(passed.toArray(OpenOption[]::new), read, write, append, deleteOnClose);
+    }
+
+    /**
+     * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}, recognized by name: that class is in
+     * the jdk.unsupported module, which the engine's module does not read.
+     */
+    private static boolean isJdkDirect(OpenOption o) {
+        return o instanceof Enum<?> e && e.name().equals("DIRECT")
+                && e.getDeclaringClass().getName().equals("com.sun.nio.file.ExtendedOpenOption");
     }
 }
