@@ -359,6 +359,18 @@ public final class IoEngine implements AutoCloseable {
     }
 
     /**
+     * Opens {@code path} as a {@link java.nio.channels.FileChannel} whose reads and writes go
+     * through this engine, with {@link java.nio.channels.FileChannel#open}'s options (and a
+     * {@link DirectIoPolicy}); any {@code ByteBuffer} at any offset works, aligned direct
+     * buffers without a copy. See {@link io.dioring.channel.DirectFileChannel}.
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist and is not created
+     */
+    public java.nio.channels.FileChannel openChannel(Path path, OpenOption... options) throws IOException {
+        return io.dioring.channel.DirectFileChannel.open(this, path, options);
+    }
+
+    /**
      * Wraps a descriptor the caller opened (with flags of its own choosing, as a dd-style
      * tool must). The descriptor stays the caller's: closing the {@link DirectFile} waits
      * for its I/O but does not close it.

@@ -1,0 +1,269 @@
+package io.dioring.channel;
+
+import io.dioring.DirectFile;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * Moves bytes between {@link ByteBuffer}s at any position and length and a
+ * {@link DirectFile} at any offset.
+ *
+ * <h2>Two paths</h2>
+ * A direct buffer whose address is a multiple of the file's memory alignment, at an
+ * offset and of a length that are multiples of its offset alignment, goes to the kernel
+ * as it is: the buffer's own memory, no copy. Everything else (heap buffers, unaligned
+ * addresses, offsets or lengths) is copied through an aligned bounce buffer covering the
+ * aligned span around the request, in chunks of at most {@link BounceBuffers#LARGE_BYTES}.
+ * A write that covers only part of its first or last alignment unit reads those units
+ * first and writes them back whole (read-modify-write); where the last unit straddles the
+ * end of the file, the file is then truncated back to its logical end.
+ *
+ * <h2>Locking</h2>
+ * One {@link StampedLock} per channel. Read-modify-write writes, appends and truncation
+ * hold it exclusively: a read-modify-write must not interleave with any other write to the
+ * same units (it would write back stale bytes), and between writing a straddling last unit
+ * and truncating back, the file is briefly longer than its logical size. Every other write
+ * holds it shared. Reads take no lock: they read under an optimistic stamp and read again,
+ * under the shared lock, only if an exclusive holder ran meanwhile, so a reader never
+ * sees the transient tail. This is correctness first: read-modify-write writes are
+ * serialized against every write of the channel, not only overlapping ones.
+ *
+ * <p>The lock is the channel's: other channels or processes writing the same file are not
+ * ordered against its read-modify-writes, and {@link #size()} is the size this channel
+ * tracks (its own writes and truncations, and the size at open).
+ */
+final class AlignedTransfer {
+    private final DirectFile file;
+    private final BounceBuffers buffers = BounceBuffers.shared();
+    private final StampedLock lock = new StampedLock();
+    private final long offsetMask;
+    private final long memoryMask;
+    private final int unit;
+    private final int memoryAlignment;
+
+    AlignedTransfer(DirectFile file) {
+        this.file = file;
+        this.unit = file.offsetAlignment();
+        this.memoryAlignment = Math.max(BounceBuffers.ALIGNMENT, file.memoryAlignment());
+        if (Integer.bitCount(unit) != 1 || Integer.bitCount(file.memoryAlignment()) != 1
+                || unit > BounceBuffers.LARGE_BYTES) {
+            throw new IllegalStateException(file.path() + ": alignment offset " + unit + " / memory "
+                    + file.memoryAlignment() + " must be powers of two, offset at most " + BounceBuffers.LARGE_BYTES);
+        }
+        this.offsetMask = unit - 1;
+        this.memoryMask = file.memoryAlignment() - 1;
+    }
+
+    /**
+     * Reads into {@code dst} from {@code position} on and advances its position by the
+     * bytes read.
+     *
+     * @return bytes read; 0 if {@code dst} has no room; -1 at or beyond end of file
+     */
+    int read(ByteBuffer dst, long position) throws IOException {
+        int length = dst.remaining();
+        if (length == 0) {
+            return 0;
+        }
+        MemorySegment target = BufferViews.remaining(dst);
+        long n = -1;
+        long stamp = lock.tryOptimisticRead();
+        if (stamp != 0) {
+            n = readOnce(target, position, length);
+            if (!lock.validate(stamp)) {
+                n = -1;
+            }
+        }
+        if (n < 0) {
+            stamp = lock.readLock();
+            try {
+                n = readOnce(target, position, length);
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        }
+        if (n == 0) {
+            return -1;
+        }
+        dst.position(dst.position() + (int) n);
+        return (int) n;
+    }
+
+    private long readOnce(MemorySegment target, long position, int length) throws IOException {
+        if (goesDirect(target, position, length)) {
+            return file.readFully(position, target);
+        }
+        return readBounced(target, position, length);
+    }
+
+    private long readBounced(MemorySegment target, long position, int length) throws IOException {
+        long end = position + length;
+        long done = 0;
+        while (done < length) {
+            long from = position + done;
+            long spanStart = from & ~offsetMask;
+            long spanEnd = Math.min(alignUp(end), spanStart + BounceBuffers.LARGE_BYTES);
+            int span = (int) (spanEnd - spanStart);
+            MemorySegment bounce = buffers.take(span, memoryAlignment);
+            try {
+                long n = file.readFully(spanStart, bounce.asSlice(0, span));
+                long available = spanStart + n - from;
+                if (available <= 0) {
+                    break;
+                }
+                long copied = Math.min(available, end - from);
+                MemorySegment.copy(bounce, from - spanStart, target, done, copied);
+                done += copied;
+                if (n < span) {
+                    break; // end of file
+                }
+            } finally {
+                buffers.give(bounce);
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Writes all of {@code src} at {@code position}, or at the end of the file when
+     * {@code append}, and advances its position.
+     *
+     * @return bytes written ({@code src.remaining()} on entry)
+     */
+    int write(ByteBuffer src, long position, boolean append) throws IOException {
+        int length = src.remaining();
+        if (length == 0) {
+            return 0;
+        }
+        MemorySegment source = BufferViews.remaining(src);
+        if (!append && goesDirect(source, position, length)) {
+            long stamp = lock.readLock();
+            try {
+                file.writeFully(position, source);
+            } finally {
+                lock.unlockRead(stamp);
+            }
+        } else {
+            boolean exclusive = append || !isAligned(position) || !isAligned(length);
+            long stamp = exclusive ? lock.writeLock() : lock.readLock();
+            try {
+                long at = append ? file.size() : position;
+                if (goesDirect(source, at, length)) {
+                    file.writeFully(at, source);
+                } else {
+                    writeBounced(source, at, length);
+                }
+            } finally {
+                lock.unlock(stamp);
+            }
+        }
+        src.position(src.position() + length);
+        return length;
+    }
+
+    private void writeBounced(MemorySegment source, long position, int length) throws IOException {
+        long end = position + length;
+        long done = 0;
+        while (done < length) {
+            long from = position + done;
+            long spanStart = from & ~offsetMask;
+            long spanEnd = Math.min(alignUp(end), spanStart + BounceBuffers.LARGE_BYTES);
+            long to = Math.min(end, spanEnd);
+            int span = (int) (spanEnd - spanStart);
+            MemorySegment bounce = buffers.take(span, memoryAlignment);
+            try {
+                long endOfFile = readPartialUnits(bounce, spanStart, spanEnd, from, to);
+                MemorySegment.copy(source, done, bounce, from - spanStart, to - from);
+                file.writeFully(spanStart, bounce.asSlice(0, span));
+                if (endOfFile >= 0) {
+                    long logicalEnd = Math.max(endOfFile, to);
+                    if (spanEnd > logicalEnd) {
+                        file.truncate(logicalEnd); // the straddling last unit made the file too long
+                    }
+                }
+            } finally {
+                buffers.give(bounce);
+            }
+            done += to - from;
+        }
+    }
+
+    /**
+     * Fills the first and last units of {@code [spanStart, spanEnd)} that the bytes
+     * {@code [from, to)} cover only in part with the file's current bytes (zeros beyond its
+     * end).
+     *
+     * @return the end of the file if a unit read found it, else -1 (the file reaches
+     *         {@code spanEnd} or beyond, or no unit was read)
+     */
+    private long readPartialUnits(MemorySegment bounce, long spanStart, long spanEnd, long from, long to)
+            throws IOException {
+        long endOfFile = -1;
+        boolean headPartial = from != spanStart;
+        boolean tailPartial = to != spanEnd;
+        if (headPartial) {
+            endOfFile = readUnit(bounce, spanStart, spanStart);
+        }
+        long lastUnit = spanEnd - unit;
+        if (tailPartial && (lastUnit != spanStart || !headPartial)) {
+            long tailEnd = readUnit(bounce, spanStart, lastUnit);
+            if (tailEnd >= 0) {
+                endOfFile = tailEnd;
+            }
+        }
+        return endOfFile;
+    }
+
+    /** Reads the unit at {@code offset} into its place in the bounce buffer; returns the end of file if inside it, else -1. */
+    private long readUnit(MemorySegment bounce, long spanStart, long offset) throws IOException {
+        MemorySegment unitSlice = bounce.asSlice(offset - spanStart, unit);
+        long n = file.readFully(offset, unitSlice);
+        if (n < unit) {
+            unitSlice.asSlice(n).fill((byte) 0);
+            return offset + n;
+        }
+        return -1;
+    }
+
+    /** The size as this channel tracks it, never the transient length of a read-modify-write. */
+    long size() {
+        long stamp = lock.tryOptimisticRead();
+        long size = file.size();
+        if (stamp != 0 && lock.validate(stamp)) {
+            return size;
+        }
+        stamp = lock.readLock();
+        try {
+            return file.size();
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Cuts the file to {@code newSize} if it is longer (never grows it, as FileChannel.truncate). */
+    void truncate(long newSize) throws IOException {
+        long stamp = lock.writeLock();
+        try {
+            if (newSize < file.size()) {
+                file.truncate(newSize);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private boolean goesDirect(MemorySegment buffer, long position, long length) {
+        return buffer.isNative() && (buffer.address() & memoryMask) == 0
+                && isAligned(position) && isAligned(length);
+    }
+
+    private boolean isAligned(long value) {
+        return (value & offsetMask) == 0;
+    }
+
+    private long alignUp(long value) {
+        return (value + offsetMask) & ~offsetMask;
+    }
+}
