@@ -1,6 +1,7 @@
 package io.dioring.channel;
 
 import io.dioring.DirectFile;
+import io.dioring.IoBuffers;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -14,8 +15,9 @@ import java.util.concurrent.locks.StampedLock;
  * A direct buffer whose address is a multiple of the file's memory alignment, at an
  * offset and of a length that are multiples of its offset alignment, goes to the kernel
  * as it is: the buffer's own memory, no copy. Everything else (heap buffers, unaligned
- * addresses, offsets or lengths) is copied through an aligned bounce buffer covering the
- * aligned span around the request, in chunks of at most {@link BounceBuffers#LARGE_BYTES}.
+ * addresses, offsets or lengths) is copied through an aligned bounce buffer from the
+ * engine's pool ({@code IoBuffers.take}/{@code give}) covering the aligned span around the
+ * request, in chunks of at most {@link #CHUNK_BYTES}.
  * A write that covers only part of its first or last alignment unit reads those units
  * first and writes them back whole (read-modify-write); where the last unit straddles the
  * end of the file, the file is then truncated back to its logical end.
@@ -36,21 +38,24 @@ import java.util.concurrent.locks.StampedLock;
  */
 final class AlignedTransfer {
     private final DirectFile file;
-    private final BounceBuffers buffers = BounceBuffers.shared();
+    /** Most bytes one bounce buffer carries: larger requests go through in chunks of this. */
+    static final int CHUNK_BYTES = 1 << 20;
+    /** The engine's buffer pool: bounce buffers are taken from it and given back. */
+    private final IoBuffers buffers;
     private final StampedLock lock = new StampedLock();
     private final long offsetMask;
     private final long memoryMask;
     private final int unit;
     private final int memoryAlignment;
 
-    AlignedTransfer(DirectFile file) {
+    AlignedTransfer(DirectFile file, IoBuffers buffers) {
         this.file = file;
+        this.buffers = buffers;
         this.unit = file.offsetAlignment();
-        this.memoryAlignment = Math.max(BounceBuffers.ALIGNMENT, file.memoryAlignment());
-        if (Integer.bitCount(unit) != 1 || Integer.bitCount(file.memoryAlignment()) != 1
-                || unit > BounceBuffers.LARGE_BYTES) {
+        this.memoryAlignment = Math.max(IoBuffers.DEFAULT_ALIGNMENT, file.memoryAlignment());
+        if (Integer.bitCount(unit) != 1 || Integer.bitCount(file.memoryAlignment()) != 1 || unit > CHUNK_BYTES) {
             throw new IllegalStateException(file.path() + ": alignment offset " + unit + " / memory "
-                    + file.memoryAlignment() + " must be powers of two, offset at most " + BounceBuffers.LARGE_BYTES);
+                    + file.memoryAlignment() + " must be powers of two, offset at most " + CHUNK_BYTES);
         }
         this.offsetMask = unit - 1;
         this.memoryMask = file.memoryAlignment() - 1;
@@ -104,9 +109,9 @@ final class AlignedTransfer {
         while (done < length) {
             long from = position + done;
             long spanStart = from & ~offsetMask;
-            long spanEnd = Math.min(alignUp(end), spanStart + BounceBuffers.LARGE_BYTES);
+            long spanEnd = Math.min(alignUp(end), spanStart + CHUNK_BYTES);
             int span = (int) (spanEnd - spanStart);
-            MemorySegment bounce = buffers.take(span, memoryAlignment);
+            MemorySegment bounce = buffers.takeFor(file, span);
             try {
                 long n = file.readFully(spanStart, bounce.asSlice(0, span));
                 long available = spanStart + n - from;
@@ -169,10 +174,10 @@ final class AlignedTransfer {
         while (done < length) {
             long from = position + done;
             long spanStart = from & ~offsetMask;
-            long spanEnd = Math.min(alignUp(end), spanStart + BounceBuffers.LARGE_BYTES);
+            long spanEnd = Math.min(alignUp(end), spanStart + CHUNK_BYTES);
             long to = Math.min(end, spanEnd);
             int span = (int) (spanEnd - spanStart);
-            MemorySegment bounce = buffers.take(span, memoryAlignment);
+            MemorySegment bounce = buffers.takeFor(file, span);
             try {
                 long endOfFile = readPartialUnits(bounce, spanStart, spanEnd, from, to);
                 MemorySegment.copy(source, done, bounce, from - spanStart, to - from);

@@ -1,6 +1,7 @@
 package io.dioring.channel;
 
 import io.dioring.DirectFile;
+import io.dioring.IoBuffers;
 import io.dioring.DirectIoException;
 import io.dioring.IoEngine;
 import java.io.IOException;
@@ -70,14 +71,16 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class DirectFileChannel extends FileChannel {
     private final DirectFile file;
     private final AlignedTransfer transfer;
+    private final IoBuffers buffers;
     private final ChannelOptions options;
     private final ReentrantLock positionLock = new ReentrantLock();
     private long position; // guarded by positionLock
 
-    private DirectFileChannel(DirectFile file, ChannelOptions options) {
+    private DirectFileChannel(DirectFile file, IoBuffers buffers, ChannelOptions options) {
         this.file = file;
+        this.buffers = buffers;
         this.options = options;
-        this.transfer = new AlignedTransfer(file);
+        this.transfer = new AlignedTransfer(file, buffers);
     }
 
     /**
@@ -97,7 +100,7 @@ public final class DirectFileChannel extends FileChannel {
             throw "open".equals(e.op()) ? OpenErrors.translate(e, path) : e;
         }
         try {
-            return new DirectFileChannel(file, parsed);
+            return new DirectFileChannel(file, engine.buffers(), parsed);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -380,8 +383,7 @@ public final class DirectFileChannel extends FileChannel {
         if (position > size()) {
             return 0;
         }
-        BounceBuffers pool = BounceBuffers.shared();
-        MemorySegment chunk = pool.take(BounceBuffers.LARGE_BYTES, file.memoryAlignment());
+        MemorySegment chunk = buffers.takeFor(file, AlignedTransfer.CHUNK_BYTES);
         try {
             ByteBuffer buf = chunk.asByteBuffer();
             long moved = 0;
@@ -400,7 +402,7 @@ public final class DirectFileChannel extends FileChannel {
             }
             return moved;
         } finally {
-            pool.give(chunk);
+            buffers.give(chunk);
         }
     }
 
@@ -420,8 +422,7 @@ public final class DirectFileChannel extends FileChannel {
         if (position > size()) {
             return 0;
         }
-        BounceBuffers pool = BounceBuffers.shared();
-        MemorySegment chunk = pool.take(BounceBuffers.LARGE_BYTES, file.memoryAlignment());
+        MemorySegment chunk = buffers.takeFor(file, AlignedTransfer.CHUNK_BYTES);
         try {
             ByteBuffer buf = chunk.asByteBuffer();
             long moved = 0;
@@ -436,7 +437,7 @@ public final class DirectFileChannel extends FileChannel {
             }
             return moved;
         } finally {
-            pool.give(chunk);
+            buffers.give(chunk);
         }
     }
 
