@@ -52,7 +52,7 @@ public final class Completion {
             Thread current = Thread.currentThread();
             current.getUncaughtExceptionHandler().uncaughtException(current, t);
         } finally {
-            DELIVERING.remove();
+            DELIVERING.set(null); // not remove(): that would drop the entry, and the next set allocate one
             if (afterDelivery != null) {
                 afterDelivery.run();
             }
