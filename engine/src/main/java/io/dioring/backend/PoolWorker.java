@@ -1,6 +1,5 @@
 package io.dioring.backend;
 
-import io.dioring.DirectIoException;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.RwFlags;
 import io.dioring.file.FileState;
@@ -241,20 +240,9 @@ final class PoolWorker {
 
     /** The single result, as RingLoop computes it; then the listener and delivery. */
     private static void finish(ThreadPoolSink pool, IoRequest r) {
-        if (r.completed) {
-            throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset);
-        }
         r.outstanding = 0;
         r.allIssued = true;
-        r.completed = true;
-        long result = r.result > 0 && !r.isData() ? r.result : Aggregator.result(r);
-        if (r.errno != 0) {
-            r.failure = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset, r.errorLength,
-                    r.errorDetail);
-            r.result = -r.errno;
-        } else {
-            r.result = result;
-        }
+        Aggregator.conclude(r, false); // the pool cancels nothing in flight: a syscall runs to its end
         io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.THREADS); // JFR: the single result is known
         Completion.notifyListener(r);
         pool.deliver(r);

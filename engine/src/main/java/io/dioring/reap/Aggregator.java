@@ -1,7 +1,9 @@
 package io.dioring.reap;
 
+import io.dioring.DirectIoException;
 import io.dioring.ffi.Errno;
 import io.dioring.request.IoRequest;
+import java.util.concurrent.CancellationException;
 
 /**
  * Many slices, one result: the rules of seed 003 (fuse_aio_complete), extended.
@@ -86,6 +88,34 @@ public final class Aggregator {
             r.errorLength = length;
             r.errorDetail = detail;
         }
+    }
+
+    /**
+     * Sets the request's single outcome once its last slice is in, exactly once: its
+     * {@code result} (bytes, or -errno) and, after an error, its {@code failure}: a
+     * {@link DirectIoException} with the first error's errno, offset and length, or a
+     * {@link CancellationException} (that exception its cause) when the slice was cancelled
+     * by the engine's own close with cancel ({@code cancelledByEngine}).
+     *
+     * @throws IllegalStateException if the request has its outcome already
+     */
+    public static void conclude(IoRequest r, boolean cancelledByEngine) {
+        if (r.completed) {
+            throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset);
+        }
+        r.completed = true;
+        long result = r.result > 0 && !r.isData() ? r.result : result(r);
+        if (r.errno == 0) {
+            r.result = result;
+            return;
+        }
+        DirectIoException e = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset, r.errorLength,
+                r.errorDetail);
+        r.failure = r.errno == Errno.ECANCELED && cancelledByEngine
+                ? (CancellationException) new CancellationException(r.opName() + " " + r.file.path() + " at offset "
+                        + r.offset + " cancelled: the engine was closed with cancel").initCause(e)
+                : e;
+        r.result = -r.errno;
     }
 
     /** The request's single result once its last slice is in: bytes, or -errno. */

@@ -1,6 +1,5 @@
 package io.dioring.reap;
 
-import io.dioring.DirectIoException;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.request.Completion;
@@ -11,7 +10,6 @@ import io.dioring.ring.SqeEncoder;
 import io.dioring.split.Coalescer;
 import io.dioring.split.Splitter;
 import java.util.ArrayDeque;
-import java.util.concurrent.CancellationException;
 import java.util.function.LongConsumer;
 
 /**
@@ -444,24 +442,8 @@ public final class RingLoop {
 
     /** Computes the single result, releases holds, and delivers (here or on the executor). */
     private void finish(IoRequest r) {
-        if (r.completed) {
-            throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset);
-        }
-        r.completed = true;
+        Aggregator.conclude(r, cancelled);
         requestsCompleted++;
-        long result = r.result > 0 && !r.isData() ? r.result : Aggregator.result(r);
-        if (r.errno != 0) {
-            DirectIoException e = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset,
-                    r.errorLength, r.errorDetail);
-            r.failure = e;
-            if (r.errno == Errno.ECANCELED && cancelled) {
-                r.failure = (CancellationException) new CancellationException(r.opName() + " " + r.file.path()
-                        + " at offset " + r.offset + " cancelled: the engine was closed with cancel").initCause(e);
-            }
-            r.result = -r.errno;
-        } else {
-            r.result = result;
-        }
         io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.IO_URING); // JFR: the single result is known
         Completion.notifyListener(r);
         delivery.onRing(r);
