@@ -88,7 +88,15 @@ public final class RingThread implements RequestSink {
     /** Threads between deciding to write the eventfd and having written it. */
     private final AtomicInteger wakers = new AtomicInteger();
 
-    private volatile boolean sleeping;
+    /**
+     * {@link #AWAKE}, {@link #ASLEEP} (about to wait, or waiting, in io_uring_enter) or
+     * {@link #WOKEN} (asleep, and one submitter has written the eventfd already: the others
+     * need not, since the ring thread drains the whole inbox when it wakes).
+     */
+    private final AtomicInteger sleepState = new AtomicInteger();
+    private static final int AWAKE = 0;
+    private static final int ASLEEP = 1;
+    private static final int WOKEN = 2;
     private volatile int state = RUNNING;
     private volatile Throwable startFailure;
     private volatile Throwable failure;
@@ -247,9 +255,14 @@ public final class RingThread implements RequestSink {
         }
     }
 
-    /** Writes the eventfd if the ring thread may sleep; never after the eventfd is closed. */
+    /**
+     * Writes the eventfd if the ring thread may sleep and nobody has since it began to;
+     * never after the eventfd is closed. (The ring thread sets ASLEEP and then looks at the
+     * inbox; a submitter puts its request in and then looks at the state: with both
+     * sequentially consistent, a request is either seen by that look or wakes the thread.)
+     */
     private void wake() {
-        if (!sleeping) {
+        if (sleepState.get() != ASLEEP || !sleepState.compareAndSet(ASLEEP, WOKEN)) {
             return;
         }
         wakers.incrementAndGet();
@@ -367,7 +380,7 @@ public final class RingThread implements RequestSink {
             }
             boolean wait = inbox.isEmpty() && released.isEmpty() && wakeArmed;
             if (wait) {
-                sleeping = true;
+                sleepState.set(ASLEEP);
                 if (!inbox.isEmpty() || !released.isEmpty() || state != s) {
                     wait = false; // a submitter got in before it could see us asleep
                 }
@@ -375,7 +388,7 @@ public final class RingThread implements RequestSink {
             try {
                 loop.submit(wait);
             } finally {
-                sleeping = false;
+                sleepState.set(AWAKE);
             }
             loop.reap();
         }
