@@ -32,7 +32,9 @@ public final class Completion {
         if (pool != null) {
             pool.give(r);
         }
-        DELIVERING.set(Boolean.TRUE);
+        if (afterDelivery != null) {
+            DELIVERING.set(Boolean.TRUE); // only counted (deferred) results: inline ones skip the thread-local
+        }
         try {
             if (handler != null) {
                 if (failure == null) {
@@ -52,14 +54,17 @@ public final class Completion {
             Thread current = Thread.currentThread();
             current.getUncaughtExceptionHandler().uncaughtException(current, t);
         } finally {
-            DELIVERING.set(null); // not remove(): that would drop the entry, and the next set allocate one
             if (afterDelivery != null) {
+                DELIVERING.set(null); // not remove(): that would drop the entry, and the next set allocate one
                 afterDelivery.run();
             }
         }
     }
 
-    /** Whether the current thread is running a result's callback or future completion now. */
+    /**
+     * Whether the current thread is running the callback or future completion of a counted
+     * (deferred) result now: the one {@code Delivery.awaitDelivered} must not wait for.
+     */
     public static boolean delivering() {
         return DELIVERING.get() != null;
     }
