@@ -71,6 +71,8 @@ public final class OwnedRing implements AutoCloseable {
     /** Requests are taken, completed and recycled on the owner thread: no locks. */
     private final RequestPool pool;
     private final Sink sink = new Sink();
+    /** Where this ring's results go: inline on the owner; off it (closed ring), the engine's offload executor. */
+    private final Delivery delivery;
     /** Slots in the ring's registered file table (made on the first {@link #registerFile}). */
     public static final int FILE_TABLE_SIZE = 64;
 
@@ -97,7 +99,8 @@ public final class OwnedRing implements AutoCloseable {
         RingOptions effective = owner.isVirtual() ? options.withoutSingleIssuer() : options;
         this.ring = Ring.create(entries, effective);
         ring.registerRingFd();
-        this.loop = new RingLoop(ring, ring.cqEntries(), 0, new Delivery(null, engine.offloadExecutor()), null);
+        this.delivery = new Delivery(null, engine.offloadExecutor());
+        this.loop = new RingLoop(ring, ring.cqEntries(), 0, delivery, null);
         loop.submitBatch(DEFAULT_SUBMIT_BATCH);
         this.threads = null;
     }
@@ -112,7 +115,8 @@ public final class OwnedRing implements AutoCloseable {
         this.pool = RequestPool.confined(4 * entries);
         this.ring = null;
         this.loop = null;
-        this.threads = new OwnerCompletions(pool, owner, new Delivery(null, engine.offloadExecutor()));
+        this.delivery = new Delivery(null, engine.offloadExecutor());
+        this.threads = new OwnerCompletions(pool, owner, delivery);
     }
 
     /**
@@ -449,13 +453,12 @@ public final class OwnedRing implements AutoCloseable {
 
     private void failReleased() {
         IoRequest r;
-        Delivery offload = new Delivery(null, engine.offloadExecutor());
         while ((r = released.poll()) != null) {
             r.sink = null;
             if (r.completed) {
-                offload.offload(r);
+                delivery.offload(r);
             } else {
-                offload.fail(r, new CancellationException(r.opName() + " " + r.file.path() + " at offset " + r.offset
+                delivery.fail(r, new CancellationException(r.opName() + " " + r.file.path() + " at offset " + r.offset
                         + " cancelled: its owned ring closed while it waited behind a write"),
                         io.dioring.ffi.Errno.ECANCELED, false);
             }
