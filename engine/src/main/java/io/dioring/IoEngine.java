@@ -537,7 +537,9 @@ public final class IoEngine implements AutoCloseable {
         }
         for (OwnedRing r : ownedRings) {
             if (r.isOwner()) {
-                while (!done.getAsBoolean() && r.busy()) {
+                // On THREADS a request finishes on a pool thread before its result reaches the
+                // owner: keep driving until those results are delivered too.
+                while (r.busy() && (!done.getAsBoolean() || r.resultsAwaitDelivery())) {
                     r.await(1);
                 }
             }

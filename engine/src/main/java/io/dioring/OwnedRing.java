@@ -277,6 +277,14 @@ public final class OwnedRing implements AutoCloseable {
         return threads != null ? threads.inPool() : loop.inFlight();
     }
 
+    /**
+     * Whether results that finished elsewhere still wait to be delivered on the owner (THREADS:
+     * the pool finishes a request, then hands its result here; io_uring delivers in the reap).
+     */
+    boolean resultsAwaitDelivery() {
+        return threads != null && threads.busy();
+    }
+
     /** Whether anything is queued or in flight. */
     public boolean busy() {
         if (threads != null) {
