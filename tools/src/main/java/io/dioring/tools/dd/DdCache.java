@@ -1,9 +1,6 @@
 package io.dioring.tools.dd;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
+import io.dioring.ffi.Libc;
 
 /**
  * iflag=nocache and oflag=nocache for one side of the copy: coreutils 9.1's
@@ -20,7 +17,7 @@ import java.lang.invoke.MethodHandle;
 final class DdCache {
     /** coreutils 9.1's IO_BUFSIZE: the granularity of the drops. */
     static final long IO_BUFSIZE = 128 * 1024;
-    static final long PAGE_SIZE = pageSize();
+    static final long PAGE_SIZE = Libc.pageSize();
 
     /** Not yet taken from the output's file offset (GNU's -2). */
     private static final long UNKNOWN = -2;
@@ -117,16 +114,5 @@ final class DdCache {
         }
         pending = total % IO_BUFSIZE;
         return total > pending ? total - pending : 0;
-    }
-
-    private static long pageSize() {
-        try {
-            MethodHandle getpagesize = Linker.nativeLinker().downcallHandle(
-                    Linker.nativeLinker().defaultLookup().find("getpagesize").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            return (int) getpagesize.invokeExact();
-        } catch (Throwable t) {
-            throw new ExceptionInInitializerError(t);
-        }
     }
 }

@@ -1,10 +1,6 @@
 package io.dioring.tools.dd;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
+import io.dioring.ffi.Libc;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,11 +29,6 @@ final class DdSignals {
     static final int SIGTERM = 15;
 
     private static final long ANSWER_TIMEOUT_MS = 1000;
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final MethodHandle SIGNAL = LINKER.downcallHandle(LINKER.defaultLookup().find("signal").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MethodHandle RAISE = LINKER.downcallHandle(LINKER.defaultLookup().find("kill").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private final boolean installed;
     private volatile int interrupt;
@@ -125,13 +116,7 @@ final class DdSignals {
         if (!installed) {
             throw new IllegalStateException("signal " + sig + " without installed handlers");
         }
-        try {
-            MemorySegment unused = (MemorySegment) SIGNAL.invokeExact(sig, MemorySegment.NULL); // SIG_DFL
-            int r = (int) RAISE.invokeExact((int) ProcessHandle.current().pid(), sig);
-            if (r != 0) {
-                Runtime.getRuntime().halt(128 + sig);
-            }
-        } catch (Throwable t) {
+        if (Libc.signalDefault(sig) != 0 || Libc.kill(ProcessHandle.current().pid(), sig) != 0) {
             Runtime.getRuntime().halt(128 + sig);
         }
         parkUntilDeath();

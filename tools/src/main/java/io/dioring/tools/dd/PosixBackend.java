@@ -1,6 +1,5 @@
 package io.dioring.tools.dd;
 
-import io.dioring.ffi.ErrnoCapture;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.ffi.linux.stat;
@@ -8,11 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * The synchronous backend: GNU dd's own system calls on file descriptors, one block at a
@@ -37,11 +33,6 @@ public final class PosixBackend implements DdBackend {
     private static final int SEEK_SET = 0;
     private static final int SEEK_CUR = 1;
     private static final int SEEK_END = 2;
-
-    private static final MethodHandle LSEEK = ErrnoCapture.downcall(
-            Linker.nativeLinker().defaultLookup().find("lseek").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT));
 
     private final InputStream stdinStream;
     private final OutputStream stdoutStream;
@@ -80,13 +71,7 @@ public final class PosixBackend implements DdBackend {
     }
 
     static long lseek(int fd, long offset, int whence) {
-        MemorySegment slot = ErrnoCapture.slot();
-        try {
-            long r = (long) LSEEK.invokeExact(slot, fd, offset, whence);
-            return r == -1 ? -ErrnoCapture.errno(slot) : r;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return Libc.lseek(fd, offset, whence);
     }
 
     @Override
