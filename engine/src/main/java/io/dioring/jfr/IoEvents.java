@@ -2,6 +2,7 @@ package io.dioring.jfr;
 
 import io.dioring.request.IoRequest;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 
 /**
  * Records dioring's JFR events ({@code io.dioring.FileRead}, {@code FileWrite},
@@ -10,7 +11,8 @@ import jdk.jfr.Event;
  *
  * <p>The engine calls exactly two methods, {@link #submitted} and {@link #completed}. When no
  * recording wants an event type, a request costs one read of that type's JFR state at
- * submission and a null check at completion: nothing is allocated, no clock is read. When one
+ * submission (before JFR is initialized, one read of whether it is) and a null check at
+ * completion: nothing is allocated, no clock is read. When one
  * does, the fields (the path string among them) are filled only after
  * {@link Event#shouldCommit()} says the event passed its threshold (20 ms by default).
  */
@@ -20,25 +22,38 @@ public final class IoEvents {
     /** What {@code backend} says for a request carried by the thread-pool backend. */
     public static final String THREADS = "threads";
 
-    // isEnabled() of an event class reads only that class's JFR configuration, shared by all
-    // its instances: one idle instance per type answers for every request without allocating.
-    // (EventType.getEventType would answer too, but it starts JFR's metadata repository,
-    // over half a second, in every program that merely loads the engine.)
-    private static final FileReadEvent READS = new FileReadEvent();
-    private static final FileWriteEvent WRITES = new FileWriteEvent();
-    private static final FileForceEvent FORCES = new FileForceEvent();
-
     private IoEvents() {}
+
+    /**
+     * One idle instance per event type: isEnabled() of an event class reads only that class's
+     * JFR configuration, shared by all its instances, so one answers for every request without
+     * allocating. (EventType.getEventType would answer too, but it starts JFR's metadata
+     * repository, over half a second, in every program that merely loads the engine.)
+     *
+     * <p>A holder, first touched once JFR is initialized: creating the first instance of an
+     * event class reads its annotations (about 45 ms of a command-line tool's start-up), and
+     * before JFR is initialized no recording can want any event.
+     */
+    private static final class Enabled {
+        static final FileReadEvent READS = new FileReadEvent();
+        static final FileWriteEvent WRITES = new FileWriteEvent();
+        static final FileForceEvent FORCES = new FileForceEvent();
+    }
 
     /**
      * A request was submitted: begins its event if a recording wants that type, and clears a
      * pooled request's leftover otherwise.
      */
     public static void submitted(IoRequest r) {
+        if (!FlightRecorder.isInitialized()) { // no recording has ever existed in this JVM
+            r.jfrEvent = null;
+            return;
+        }
         r.jfrEvent = switch (r.op) {
-            case IoRequest.READ -> READS.isEnabled() ? begun(new FileReadEvent()) : null;
-            case IoRequest.WRITE -> WRITES.isEnabled() ? begun(new FileWriteEvent()) : null;
-            case IoRequest.FSYNC, IoRequest.FDATASYNC -> FORCES.isEnabled() ? begun(new FileForceEvent()) : null;
+            case IoRequest.READ -> Enabled.READS.isEnabled() ? begun(new FileReadEvent()) : null;
+            case IoRequest.WRITE -> Enabled.WRITES.isEnabled() ? begun(new FileWriteEvent()) : null;
+            case IoRequest.FSYNC, IoRequest.FDATASYNC ->
+                    Enabled.FORCES.isEnabled() ? begun(new FileForceEvent()) : null;
             default -> null;
         };
     }
