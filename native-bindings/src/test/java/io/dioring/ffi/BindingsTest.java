@@ -101,4 +101,62 @@ class BindingsTest {
             assertEquals(0, Libc.close(fd));
         }
     }
+
+    /**
+     * Every libc function goes through the one shared downcall (seven longs, variadic): values
+     * that need all 64 bits, negative ints, pointers in and out, and results of both widths.
+     */
+    @Test
+    void callsThroughTheSharedHandleCarryEveryArgumentAndResult(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        String path = dir.resolve("f").toString();
+        int fd = Libc.open(path, libc_h.O_RDWR() | libc_h.O_CREAT() | libc_h.O_CLOEXEC(), 0600);
+        assertTrue(fd >= 0, "open: " + Errno.describe(fd));
+        try (Arena arena = Arena.ofConfined()) {
+            long far = 5L << 32; // an offset beyond 32 bits, through a sparse file
+            MemorySegment data = arena.allocate(4096);
+            for (int i = 0; i < 4096; i++) {
+                data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (i * 31));
+            }
+            assertEquals(4096, Libc.pwrite(fd, data, far));
+            MemorySegment back = arena.allocate(4096);
+            assertEquals(4096, Libc.pread(fd, back, far));
+            assertEquals(-1, data.mismatch(back));
+            assertEquals(far + 4096, Libc.lseek(fd, 0, 2 /* SEEK_END */));
+            assertEquals(0, Libc.ftruncate(fd, 8192));
+            assertEquals(8192, Libc.lseek(fd, 0, 2));
+            assertEquals(0, Libc.fsync(fd));
+            assertEquals(0, Libc.fdatasync(fd));
+            int flags = Libc.fcntl(fd, libc_h.F_GETFL(), 0);
+            assertTrue(flags >= 0 && (flags & libc_h.O_RDWR()) != 0, "F_GETFL " + flags);
+            MemorySegment sx = arena.allocate(statx.layout());
+            assertEquals(0, Libc.statx(libc_h.AT_FDCWD(), path, 0, libc_h.STATX_BASIC_STATS(), sx));
+            assertEquals(8192, statx.stx_size(sx));
+            assertEquals(0, Libc.posixFadvise(fd, 0, 0, libc_h.POSIX_FADV_DONTNEED()));
+            assertEquals(-Errno.EINVAL, Libc.posixFadvise(fd, 0, 0, 12345));
+            long map = Libc.mmap(4096, libc_h.PROT_READ(), libc_h.MAP_SHARED(), fd, 0);
+            assertTrue(map > 0, "mmap: " + Errno.describe((int) map));
+            assertEquals(0, Libc.munmap(map, 4096));
+            assertEquals(-Errno.EBADF, Libc.lseek(-1, 0, 0));
+            assertEquals(-Errno.ENOENT, Libc.statx(libc_h.AT_FDCWD(), path + ".missing", 0, 0, sx));
+        } finally {
+            assertEquals(0, Libc.close(fd));
+        }
+        assertTrue(Libc.pageSize() >= 4096 && Integer.bitCount(Libc.pageSize()) == 1, "page " + Libc.pageSize());
+        assertEquals(0, Libc.kill(ProcessHandle.current().pid(), 0)); // signal 0: only checks the pid
+        assertEquals(-3 /* ESRCH */, Libc.kill(Integer.MAX_VALUE, 0));
+        assertEquals("No such file or directory", Libc.strerror(Errno.ENOENT));
+    }
+
+    @Test
+    void pointerArgumentsMustBeLiveNativeMemory() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Libc.write(1, MemorySegment.ofArray(new byte[8])));
+        MemorySegment closed;
+        try (Arena arena = Arena.ofConfined()) {
+            closed = arena.allocate(8);
+        }
+        MemorySegment dead = closed;
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> Libc.write(1, dead));
+    }
 }
