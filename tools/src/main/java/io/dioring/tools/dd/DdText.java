@@ -186,11 +186,121 @@ final class DdText {
 
     /** C's {@code %.Nf}: the exact binary value rounded half-even, as glibc does. */
     static String fixed(double v, int decimals) {
+        Shortest d = Shortest.of(v);
+        if (d != null) {
+            long kept = d.roundedTo(d.point + decimals);
+            if (kept >= 0) {
+                return plain(Long.toString(kept), decimals);
+            }
+        }
+        return fixedExact(v, decimals);
+    }
+
+    /** {@link #fixed} from the exact binary value, always. */
+    static String fixedExact(double v, int decimals) {
         return new BigDecimal(v).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    /** {@code digits} (an unscaled value) with a decimal point {@code decimals} places from the right. */
+    private static String plain(String digits, int decimals) {
+        if (decimals == 0) {
+            return digits;
+        }
+        String padded = digits.length() > decimals ? digits : "0".repeat(decimals + 1 - digits.length()) + digits;
+        int point = padded.length() - decimals;
+        return padded.substring(0, point) + "." + padded.substring(point);
+    }
+
+    /**
+     * The digits of {@link Double#toString}, the shortest decimal that reads back as the double:
+     * value = 0.{@code digits} &times; 10<sup>{@code point}</sup>, no leading or trailing zeros.
+     *
+     * <p>Rounding these digits is rounding the double's exact binary value whenever some of them
+     * are dropped and what is dropped is not exactly one half: a rounding boundary between the two
+     * would be a decimal within the double's rounding interval shorter than the shortest one. Only
+     * when nothing is dropped (the cut lies below the shortest digits, where the exact value has
+     * more) or at such a tie is the exact value needed, through {@link BigDecimal} — cold, that
+     * costs a command-line run 15-30 ms, which is why the digits come first.
+     */
+    private record Shortest(String digits, int point) {
+        /** The digits of {@code v}, or null when it is zero, negative or not finite. */
+        static Shortest of(double v) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                return null;
+            }
+            String s = Double.toString(v);
+            int e = s.indexOf('E');
+            int exponent = e < 0 ? 0 : Integer.parseInt(s, e + 1, s.length(), 10);
+            String mantissa = e < 0 ? s : s.substring(0, e);
+            int dot = mantissa.indexOf('.');
+            String all = mantissa.substring(0, dot) + mantissa.substring(dot + 1);
+            int point = dot + exponent;
+            int start = 0;
+            while (all.charAt(start) == '0') {
+                start++;
+                point--;
+            }
+            int end = all.length();
+            while (all.charAt(end - 1) == '0') {
+                end--;
+            }
+            return new Shortest(all.substring(start, end), point);
+        }
+
+        /**
+         * The value rounded half-even to its first {@code keep} digits (a count that may be zero or
+         * negative: the cut is then above the first digit), as an unscaled number; -1 when the
+         * digits cannot decide it (see the class comment) or it has more than 18 digits.
+         */
+        long roundedTo(int keep) {
+            int n = digits.length();
+            if (keep >= n || keep > 18) {
+                return -1;
+            }
+            if (keep < 0) {
+                return 0; // below half a unit of the cut: the first digit is two places under it
+            }
+            char first = digits.charAt(keep);
+            boolean tie = first == '5' && keep + 1 == n;
+            if (tie) {
+                return -1;
+            }
+            long kept = keep == 0 ? 0 : Long.parseLong(digits, 0, keep, 10);
+            return first >= '5' ? kept + 1 : kept;
+        }
     }
 
     /** C's {@code %g} (precision 6) as glibc prints it. */
     static String g(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        if (Double.isInfinite(v) || Double.isNaN(v)) {
+            return Double.isNaN(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+        }
+        final int p = 6;
+        Shortest d = Shortest.of(v);
+        long kept = d == null ? -1 : d.roundedTo(p);
+        if (kept >= 0) {
+            int x = d.point - 1; // decimal exponent of the first digit
+            if (kept == 1_000_000) { // rounded up to the next power of ten
+                kept = 100_000;
+                x++;
+            }
+            String digits = Long.toString(kept); // p digits
+            if (p > x && x >= -4) {
+                return stripZeros(x >= 0 ? plain(digits, p - 1 - x)
+                        : "0." + "0".repeat(-x - 1) + digits);
+            }
+            int ax = Math.abs(x);
+            return stripZeros(digits.charAt(0) + "." + digits.substring(1)) + "e" + (x < 0 ? "-" : "+")
+                    + (ax < 10 ? "0" : "") + ax;
+        }
+        return gExact(v);
+    }
+
+    /** {@link #g} from the exact binary value, always. */
+    static String gExact(double v) {
         if (v == 0) {
             return "0";
         }

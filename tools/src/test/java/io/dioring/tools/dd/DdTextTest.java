@@ -60,6 +60,30 @@ class DdTextTest {
         assertEquals("0", DdText.g(0));
     }
 
+    /**
+     * The shortest-digits fast path of {@code %g} and {@code %.Nf} gives what rounding the exact
+     * binary value gives, over random doubles of every magnitude dd prints and the cases near
+     * its edges (ties of the shortest digits, carries to the next power of ten, tiny values).
+     */
+    @Test
+    void fastRoundingAgreesWithTheExactValue() {
+        java.util.Random random = new java.util.Random(42);
+        java.util.List<Double> values = new java.util.ArrayList<>(java.util.List.of(0.5, 1.5, 2.5, 0.25, 0.125,
+                999999.5, 999999.7, 9999995.0, 0.0000095, 1e-5, 1e-4, 0.00009999995, 123456.5, 1e20, 1.7e308,
+                Double.MIN_VALUE, 4.9e-324, 0.05, 0.95, 9.5, 99.95, 1e15 + 0.5, 0.1, 0.2, 0.3));
+        for (int i = 0; i < 20_000; i++) {
+            double magnitude = Math.pow(10, random.nextInt(24) - 12);
+            values.add(random.nextDouble() * magnitude);
+            values.add(Math.round(random.nextDouble() * 1e7) / Math.pow(10, random.nextInt(9))); // short digits
+        }
+        for (double v : values) {
+            assertEquals(DdText.gExact(v), DdText.g(v), "g of " + v);
+            for (int decimals : new int[] {0, 1, 3, 6}) {
+                assertEquals(DdText.fixedExact(v, decimals), DdText.fixed(v, decimals), "%." + decimals + "f of " + v);
+            }
+        }
+    }
+
     @Test
     void quotes() {
         assertEquals("\u2018x\u2019", DdText.quote("x", true));
