@@ -12,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What one pool thread does with a request: the data path of a ring, made of blocking calls.
@@ -93,13 +94,18 @@ final class PoolWorker {
     }
 
     private static void runAndFinish(ThreadPoolSink pool, IoRequest r) {
+        runGuarded(pool.io, pool.syscalls, r, "thread-pool backend");
+        finish(pool, r);
+    }
+
+    /** {@link #runAlone}, a throw turned into the request's EIO: it still completes, once. */
+    static void runGuarded(PositionalIo io, LongAdder syscalls, IoRequest r, String who) {
         try {
-            runAlone(pool, r);
+            runAlone(io, syscalls, r);
         } catch (RuntimeException | Error e) {
             // A bug or a buffer freed under the request: the request still completes, once.
-            Aggregator.fail(r, Errno.EIO, r.offset, r.length, "thread-pool backend: " + e);
+            Aggregator.fail(r, Errno.EIO, r.offset, r.length, who + ": " + e);
         }
-        finish(pool, r);
     }
 
     private void runMerged(IoRequest head) {
@@ -147,18 +153,18 @@ final class PoolWorker {
     }
 
     /** Slices, calls and judges {@code r} on the calling thread; then its linked sync, if any. */
-    private static void runAlone(ThreadPoolSink pool, IoRequest r) {
+    private static void runAlone(PositionalIo io, LongAdder syscalls, IoRequest r) {
         if (r.errno != 0) {
             return; // failed before its first slice
         }
         if (!r.isData()) {
-            sync(pool, r);
+            sync(io, syscalls, r);
             return;
         }
         if (r.syncAfter >= 0 && r.length == 0) {
             r.op = r.syncAfter; // a zero-length durable write is a plain sync (as Splitter makes it)
             r.syncAfter = -1;
-            sync(pool, r);
+            sync(io, syscalls, r);
             return;
         }
         // A durable write is durable slice by slice, as on io_uring: pwritev2 with RWF_DSYNC
@@ -175,7 +181,7 @@ final class PoolWorker {
             long size = seg.byteSize();
             for (long pos = 0; pos < size; ) {
                 int len = (int) Math.min(size - pos, maxIo);
-                slice(pool, r, seg, pos, len, relative, alignment, rwFlags);
+                slice(io, syscalls, r, seg, pos, len, relative, alignment, rwFlags);
                 if (r.errno != 0) {
                     break slices; // the first error stops the rest
                 }
@@ -188,16 +194,16 @@ final class PoolWorker {
     }
 
     /** One slice: called until {@link Aggregator#onSlice} judges it done. */
-    private static void slice(ThreadPoolSink pool, IoRequest r, MemorySegment seg, long pos, int len,
-            long relative, int alignment, int rwFlags) {
+    private static void slice(PositionalIo io, LongAdder syscalls, IoRequest r, MemorySegment seg, long pos,
+            int len, long relative, int alignment, int rwFlags) {
         int fd = r.file.fd();
         long offset = r.offset + relative;
         int retries = 0;
         while (true) {
             MemorySegment part = seg.asSlice(pos, len);
-            long n = r.op == IoRequest.READ ? pool.io.pread(fd, part, offset)
-                    : rwFlags == 0 ? pool.io.pwrite(fd, part, offset) : durableWrite(pool, fd, part, offset, rwFlags);
-            pool.syscalls.increment();
+            long n = r.op == IoRequest.READ ? io.pread(fd, part, offset)
+                    : rwFlags == 0 ? io.pwrite(fd, part, offset) : durableWrite(io, fd, part, offset, rwFlags);
+            count(syscalls);
             int result = (int) n; // at most len, or -errno
             if (Aggregator.onSlice(r, offset, len, relative, result, retries, alignment, true)
                     == Aggregator.Verdict.DONE) {
@@ -216,21 +222,21 @@ final class PoolWorker {
     }
 
     /** One pwritev2 with {@code rwFlags} over a one-entry iovec (durable writes only: allocates it). */
-    private static long durableWrite(ThreadPoolSink pool, int fd, MemorySegment part, long offset, int rwFlags) {
+    private static long durableWrite(PositionalIo io, int fd, MemorySegment part, long offset, int rwFlags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment iovec = a.allocate(IOVEC_BYTES, 8);
             iovec.set(ValueLayout.JAVA_LONG, 0, part.address());
             iovec.set(ValueLayout.JAVA_LONG, 8, part.byteSize());
-            return pool.io.pwritev2(fd, iovec, 1, offset, rwFlags);
+            return io.pwritev2(fd, iovec, 1, offset, rwFlags);
         }
     }
 
-    private static void sync(ThreadPoolSink pool, IoRequest r) {
+    private static void sync(PositionalIo io, LongAdder syscalls, IoRequest r) {
         int fd = r.file.fd();
         int retries = 0;
         while (true) {
-            int result = r.op == IoRequest.FDATASYNC ? pool.io.fdatasync(fd) : pool.io.fsync(fd);
-            pool.syscalls.increment();
+            int result = r.op == IoRequest.FDATASYNC ? io.fdatasync(fd) : io.fsync(fd);
+            count(syscalls);
             if (Aggregator.onSlice(r, r.offset, 0, 0, result, retries, 1, false) == Aggregator.Verdict.DONE) {
                 return;
             }
@@ -238,14 +244,25 @@ final class PoolWorker {
         }
     }
 
+    private static void count(LongAdder syscalls) {
+        if (syscalls != null) {
+            syscalls.increment();
+        }
+    }
+
     /** The single result, as RingLoop computes it; then the listener and delivery. */
     private static void finish(ThreadPoolSink pool, IoRequest r) {
-        r.outstanding = 0;
-        r.allIssued = true;
-        Aggregator.conclude(r, false); // the pool cancels nothing in flight: a syscall runs to its end
+        conclude(r);
         io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.THREADS); // JFR: the single result is known
         Completion.notifyListener(r);
         pool.deliver(r);
+    }
+
+    /** The single result of a request whose calls have all been made, as RingLoop computes it. */
+    static void conclude(IoRequest r) {
+        r.outstanding = 0;
+        r.allIssued = true;
+        Aggregator.conclude(r, false); // nothing here is cancelled in flight: a syscall runs to its end
     }
 
     /** Frees the iovec array, on the worker's own thread as it ends. */
