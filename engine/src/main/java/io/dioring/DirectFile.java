@@ -1,10 +1,13 @@
 package io.dioring;
 
+import io.dioring.backend.CallerIo;
+import io.dioring.backend.PositionalIo;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
+import io.dioring.jfr.IoEvents;
 import io.dioring.reap.RingThread;
 import io.dioring.request.Completion;
 import io.dioring.request.CompletionListener;
@@ -45,9 +48,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * A request overlapping a write still in flight on this file waits for that write, so a
  * read issued after a write sees its bytes. A write that ends beyond the file's size is
  * an extending write: it is carried out synchronously under the file's size lock (the
- * calling thread waits for it), and its result is then delivered like any other.
- * Non-extending writes never wait for that lock; {@link #preallocate} turns later extending
- * writes into non-extending ones.
+ * calling thread waits for it), and its result is then delivered like any other. On
+ * io_uring, a platform thread makes it itself with pwrite(2) (pwritev2 with RWF_DSYNC or
+ * RWF_SYNC when durable): filesystems refuse non-blocking extending O_DIRECT writes, so the
+ * ring would only hand it to an io-wq worker and wake the caller from there (about 25% of a
+ * {@code dd} of 64 KiB blocks); a virtual thread's goes through the ring, where it waits
+ * without pinning its carrier. JFR's {@code backend} field says {@code syscall} for the
+ * former. Non-extending writes never wait for that lock; {@link #preallocate} turns later
+ * extending writes into non-extending ones.
  *
  * <p>Thread-safe: any thread may submit.
  */
@@ -501,13 +509,16 @@ public final class DirectFile implements AutoCloseable {
         try {
             extendingWrites.increment();
             r.waiter = caller;
+            boolean done;
             try {
-                issue(r, sink);
+                done = writesOnCaller(sink) ? issueOnCaller(r) : issueAndReport(r, sink);
             } catch (InterruptedIOException | RuntimeException e) {
                 r.waiter = previousWaiter;
                 throw e;
             }
-            if (sink instanceof OwnedRing.Sink owned && owned.ring().isOwner()) {
+            if (done) {
+                // made here: nothing to wait for
+            } else if (sink instanceof OwnedRing.Sink owned && owned.ring().isOwner()) {
                 owned.ring().runUntilDelivered(r);
             } else {
                 Completion.await(r);
@@ -525,6 +536,44 @@ public final class DirectFile implements AutoCloseable {
         } else {
             engine.delivery().offRing(r);
         }
+    }
+
+    /**
+     * Whether an extending write on this thread is made with pwrite(2) here rather than
+     * through {@code sink}'s ring (see {@link CallerIo} for why and by how much): on a kernel
+     * ring, from a platform thread. A virtual thread keeps the ring, where it waits unmounted
+     * (a system call would pin its carrier for the write's whole duration); the thread-pool
+     * backend already makes the calls on its workers.
+     */
+    private static boolean writesOnCaller(RequestSink sink) {
+        if (Thread.currentThread().isVirtual()) {
+            return false;
+        }
+        return sink instanceof RingThread rt ? rt.kernelRing() : sink instanceof OwnedRing.Sink owned && owned.kernelRing();
+    }
+
+    /** {@link #issue}, then false: the result comes through the sink. */
+    private boolean issueAndReport(IoRequest r, RequestSink sink) throws InterruptedIOException {
+        issue(r, sink);
+        return false;
+    }
+
+    /**
+     * Admits {@code r} past the writes it overlaps and, unless it must wait for them (it then
+     * goes to its sink when they are done, as {@link #issue} does it), makes it on this thread:
+     * its result, its JFR event and its listener, as a ring would; the caller delivers it.
+     *
+     * @return whether it was made here
+     */
+    private boolean issueOnCaller(IoRequest r) {
+        r.listener = pendingListener; // on completion: release ordering holds, count it out
+        if (!state.inFlightWrites().admit(r)) {
+            return false; // held; released to its sink when the writes it waits for are done
+        }
+        CallerIo.run(PositionalIo.LIBC, r);
+        IoEvents.completed(r, IoEvents.SYSCALL);
+        Completion.notifyListener(r);
+        return true;
     }
 
     // ---- checks -------------------------------------------------------------------------

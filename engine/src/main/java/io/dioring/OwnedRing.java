@@ -417,6 +417,11 @@ public final class OwnedRing implements AutoCloseable {
             return OwnedRing.this;
         }
 
+        /** Whether a kernel ring carries these requests (not the thread pool's emulation). */
+        boolean kernelRing() {
+            return threads == null;
+        }
+
         @Override
         public void accept(IoRequest r) throws java.io.InterruptedIOException {
             OwnedRing.this.accept(r);

@@ -78,7 +78,8 @@ class ExtendingWriteTest {
             try (RingStall stall = new RingStall(engine, rings, 0, dir)) {
                 // An extending write whose I/O cannot finish: ring 0 is stalled.
                 CompletableFuture<Long> slow = new CompletableFuture<>();
-                Thread extender = RingStall.startOnRing(rings, 0, () -> complete(slow, () -> f.write(16L * BLOCK,
+                // From a virtual thread: its extending write goes through the (stalled) ring.
+                Thread extender = RingStall.startVirtualOnRing(rings, 0, () -> complete(slow, () -> f.write(16L * BLOCK,
                         slowBuf).join()));
                 RingStall.awaitBlockedIn(extender, RingStall.frame(DirectFile.class, "extend"),
                         "the extending write");
@@ -92,7 +93,7 @@ class ExtendingWriteTest {
 
                 // A second extending write waits for the first, even on the free ring.
                 CompletableFuture<Long> second = new CompletableFuture<>();
-                Thread follower = RingStall.startOnRing(rings, 1, () -> complete(second, () -> f.write(17L * BLOCK,
+                Thread follower = RingStall.startVirtualOnRing(rings, 1, () -> complete(second, () -> f.write(17L * BLOCK,
                         secondBuf).join()));
                 RingStall.awaitBlockedIn(follower, RingStall.frame(DirectFile.class, "extend"),
                         "the second extending write");
@@ -113,6 +114,53 @@ class ExtendingWriteTest {
         assertEquals(18 * BLOCK, disk.capacity());
         for (int block : new int[] {3, 16, 17}) {
             assertEquals(stamp(block, 3), disk.getLong(block * BLOCK), "block " + block);
+        }
+    }
+
+    /**
+     * On io_uring, an extending write from a platform thread is made with pwrite on that
+     * thread (no SQE; the ring would only punt it to io-wq), durable ones with pwritev2 and
+     * their flag; from a virtual thread it goes through the ring, so the carrier is not pinned;
+     * writes inside the file go through the ring from any thread. Same bytes and size either way.
+     */
+    @Test
+    void extendingWritesAreMadeOnAPlatformCallerAndThroughTheRingFromAVirtualThread() throws Exception {
+        Kernel.assumeIoUring();
+        Path p = dir.resolve("caller-writes");
+        try (IoEngine engine = IoEngine.create();
+                DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        StandardOpenOption.CREATE)) {
+            long sqes = engine.slicesIssued();
+            assertEquals(BLOCK, f.writeFully(0, stamped(engine, 0, 5)));
+            assertEquals(BLOCK, f.write(BLOCK, stamped(engine, 1, 5)).get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(BLOCK, f.writeDurably(2L * BLOCK, stamped(engine, 2, 5), false)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(sqes, engine.slicesIssued(), "three extending writes from this platform thread: no SQE");
+            assertEquals(3, f.extendingWrites());
+            assertEquals(3L * BLOCK, f.size());
+
+            AtomicLong fromVirtual = new AtomicLong();
+            Thread v = Thread.ofVirtual().start(() -> {
+                try {
+                    fromVirtual.set(f.writeFully(3L * BLOCK, stamped(engine, 3, 5)));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            assertTrue(v.join(java.time.Duration.ofSeconds(10)), "the virtual thread's write finished");
+            assertEquals(BLOCK, fromVirtual.get());
+            assertEquals(sqes + 1, engine.slicesIssued(), "the virtual thread's extending write took the ring");
+
+            assertEquals(BLOCK, f.writeFully(BLOCK, stamped(engine, 1, 6)), "inside the file");
+            assertEquals(sqes + 2, engine.slicesIssued(), "a write inside the file takes the ring");
+            assertEquals(4, f.extendingWrites());
+            assertEquals(4L * BLOCK, f.size());
+        }
+        ByteBuffer disk = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.nativeOrder());
+        assertEquals(4 * BLOCK, disk.capacity());
+        for (int block = 0; block < 4; block++) {
+            assertEquals(stamp(block, block == 1 ? 6 : 5), disk.getLong(block * BLOCK), "block " + block);
+            assertEquals(stamp(block, block == 1 ? 6 : 5), disk.getLong(block * BLOCK + BLOCK - 8), "block " + block);
         }
     }
 

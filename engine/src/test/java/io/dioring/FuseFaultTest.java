@@ -160,6 +160,41 @@ class FuseFaultTest {
     }
 
     /**
+     * An extending write that fails (made with pwrite on this platform thread on io_uring, on
+     * a pool worker on THREADS) carries the same errno, offset and length, and neither the
+     * file nor its tracked size grows; the next extending write at the same place succeeds.
+     */
+    @BackendTest
+    void anExtendingWriteEioCarriesErrnoOffsetAndLengthAndTheSizeStays() throws Exception {
+        long end = data.length;
+        fs.configure(FaultFs.writeEio(end + BLOCK, end + BLOCK + 1));
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
+                    DirectFile f = engine.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                MemorySegment two = engine.buffers().allocate(2L * BLOCK);
+                two.fill((byte) 9);
+                DirectIoException d = org.junit.jupiter.api.Assertions.assertThrows(DirectIoException.class,
+                        () -> f.writeFully(end, two));
+                assertEquals(5, d.errno(), d.getMessage());
+                assertEquals("write", d.op());
+                assertEquals(end, d.offset(), "the failed slice: the whole write, one pwrite (or SQE) under 1 MiB");
+                assertEquals(2L * BLOCK, d.length());
+                assertEquals(1, f.extendingWrites());
+                assertEquals(end, f.size(), "a failed extending write does not move the size");
+                MemorySegment one = engine.buffers().allocate(BLOCK);
+                one.fill((byte) 8);
+                assertEquals(BLOCK, f.writeFully(end, one), "the first 64 KiB do not touch the failing byte");
+                assertEquals(end + BLOCK, f.size());
+            }
+        });
+        byte[] after = Files.readAllBytes(fs.backing().resolve("data"));
+        assertArrayEquals(data, java.util.Arrays.copyOf(after, data.length), "the old bytes stay");
+        for (int i = data.length; i < after.length; i++) {
+            assertEquals(8, after[i], "byte " + i);
+        }
+    }
+
+    /**
      * Seed 004: eight contiguous 64 KiB reads queued together on an owned ring, one block
      * failing with EIO and one coming back short (then at a false end of file), give the
      * same per-request outcomes with coalescing on and off.

@@ -90,6 +90,21 @@ final class RingStall implements AutoCloseable {
     }
 
     /**
+     * Starts {@code body} on a new virtual thread whose requests go to ring {@code ring}: its
+     * extending writes go through that ring too (a platform thread's are made with pwrite on
+     * the thread itself, which no ring stall holds up).
+     */
+    static Thread startVirtualOnRing(int rings, int ring, Runnable body) {
+        while (true) {
+            Thread t = Thread.ofVirtual().name("virtual-on-ring-" + ring).unstarted(body);
+            if (Long.remainderUnsigned(t.threadId(), rings) == ring) {
+                t.start();
+                return t;
+            }
+        }
+    }
+
+    /**
      * Waits (no bound but the test's own guard) until {@code t} is parked with a frame
      * matching {@code where} on its stack: proof of where it is blocked.
      */

@@ -33,5 +33,7 @@ public final class FileForceEvent extends jdk.jfr.Event {
     int errno;
 
     @Label("Backend")
+    @Description("What carried it: io_uring, threads (the thread-pool backend), or syscall (an extending "
+            + "write made with pwrite on its submitter's thread)")
     String backend;
 }

@@ -47,5 +47,7 @@ public final class FileWriteEvent extends jdk.jfr.Event {
     int errno;
 
     @Label("Backend")
+    @Description("What carried it: io_uring, threads (the thread-pool backend), or syscall (an extending "
+            + "write made with pwrite on its submitter's thread)")
     String backend;
 }

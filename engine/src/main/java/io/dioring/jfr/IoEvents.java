@@ -21,6 +21,11 @@ public final class IoEvents {
     public static final String IO_URING = "io_uring";
     /** What {@code backend} says for a request carried by the thread-pool backend. */
     public static final String THREADS = "threads";
+    /**
+     * What {@code backend} says for an extending write made with pwrite(2) on its submitter's
+     * thread (it would gain nothing from the ring: see {@code io.dioring.backend.CallerIo}).
+     */
+    public static final String SYSCALL = "syscall";
 
     private IoEvents() {}
 

@@ -72,6 +72,7 @@ public final class RingThread implements RequestSink {
         IoRing create() throws RingSetupException;
     }
 
+    private final boolean kernelRing;
     private final BoundedQueue<IoRequest> inbox;
     /** Submitters parked until the inbox has room; woken after each drain that found any. */
     private final ConcurrentLinkedQueue<Thread> roomWaiters = new ConcurrentLinkedQueue<>();
@@ -114,7 +115,7 @@ public final class RingThread implements RequestSink {
             Ring r = Ring.create(Math.max(entries, RESERVED_SQES), options);
             r.registerRingFd();
             return r;
-        }, 0, delivery, inboxCapacity);
+        }, 0, delivery, inboxCapacity, true);
     }
 
     /**
@@ -125,6 +126,12 @@ public final class RingThread implements RequestSink {
      */
     public RingThread(String name, RingFactory factory, int maxInFlight, Delivery delivery, int inboxCapacity)
             throws RingSetupException {
+        this(name, factory, maxInFlight, delivery, inboxCapacity, false);
+    }
+
+    private RingThread(String name, RingFactory factory, int maxInFlight, Delivery delivery, int inboxCapacity,
+            boolean kernelRing) throws RingSetupException {
+        this.kernelRing = kernelRing;
         this.name = name;
         this.factory = factory;
         this.maxInFlight = maxInFlight;
@@ -160,6 +167,16 @@ public final class RingThread implements RequestSink {
     /** The kernel ring (set-up and counters), or null when it is a simulated one. */
     public Ring ring() {
         return ring instanceof Ring r ? r : null;
+    }
+
+    /**
+     * Whether this ring is the kernel's, for the files of the real system calls: a request
+     * its submitter waits for anyway may then be made with those calls on the submitter's
+     * thread instead ({@code DirectFile}'s extending writes). False for a simulated or
+     * fault-injecting ring (tests), whose requests must all go through it.
+     */
+    public boolean kernelRing() {
+        return kernelRing;
     }
 
     /** The loop (counters only; it belongs to the ring thread). */
