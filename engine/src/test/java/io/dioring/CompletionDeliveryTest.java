@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.deliver.CompletionThreads;
 import io.dioring.deliver.LazyExecutor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -283,7 +284,7 @@ class CompletionDeliveryTest {
             LazyExecutor lazy = new LazyExecutor("race-" + round);
             int racers = 8;
             CyclicBarrier barrier = new CyclicBarrier(racers);
-            Set<ExecutorService> seen = ConcurrentHashMap.newKeySet();
+            Set<CompletionThreads> seen = ConcurrentHashMap.newKeySet();
             List<Thread> threads = new ArrayList<>();
             AtomicReference<Throwable> error = new AtomicReference<>();
             for (int i = 0; i < racers; i++) {
@@ -302,7 +303,7 @@ class CompletionDeliveryTest {
             assertNull(error.get());
             assertEquals(1, seen.size(), "every racer got the same executor");
             assertEquals(1, lazy.createdCount(), "exactly one executor installed");
-            ExecutorService e = seen.iterator().next();
+            CompletionThreads e = seen.iterator().next();
             assertSame(e, lazy.get());
             assertFalse(e.isShutdown(), "the winner is not the one shut down");
             lazy.shutdown();

@@ -1,8 +1,5 @@
 package io.dioring.deliver;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -12,7 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * users each build one, one wins the compare-and-set, the losers shut theirs down.
  */
 public final class LazyExecutor {
-    private final AtomicReference<ExecutorService> executor = new AtomicReference<>();
+    private final AtomicReference<CompletionThreads> executor = new AtomicReference<>();
     private final String name;
     private final AtomicInteger created = new AtomicInteger();
 
@@ -21,12 +18,13 @@ public final class LazyExecutor {
     }
 
     /** The executor, created now if this is the first call. */
-    public ExecutorService get() {
-        ExecutorService e = executor.get();
+    public CompletionThreads get() {
+        CompletionThreads e = executor.get();
         if (e != null) {
             return e;
         }
-        ExecutorService mine = newExecutor();
+        // Cached-pool policy: a callback that blocks gets its thread to itself, others get new ones.
+        CompletionThreads mine = new CompletionThreads(name);
         if (executor.compareAndSet(null, mine)) {
             created.incrementAndGet();
             return mine;
@@ -47,20 +45,9 @@ public final class LazyExecutor {
 
     /** Shuts it down once queued completions have run. */
     public void shutdown() {
-        ExecutorService e = executor.get();
+        CompletionThreads e = executor.get();
         if (e != null) {
             e.shutdown();
         }
-    }
-
-    private ExecutorService newExecutor() {
-        AtomicInteger n = new AtomicInteger();
-        ThreadFactory factory = r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        // Cached: a callback that blocks gets its thread to itself, others get new ones.
-        return Executors.newCachedThreadPool(factory);
     }
 }
