@@ -272,55 +272,61 @@ final class DdText {
 
     /** C's {@code %g} (precision 6) as glibc prints it. */
     static String g(double v) {
-        if (v == 0) {
-            return "0";
-        }
-        if (Double.isInfinite(v) || Double.isNaN(v)) {
-            return Double.isNaN(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+        String special = special(v);
+        if (special != null) {
+            return special;
         }
         final int p = 6;
         Shortest d = Shortest.of(v);
         long kept = d == null ? -1 : d.roundedTo(p);
-        if (kept >= 0) {
-            int x = d.point - 1; // decimal exponent of the first digit
-            if (kept == 1_000_000) { // rounded up to the next power of ten
-                kept = 100_000;
-                x++;
-            }
-            String digits = Long.toString(kept); // p digits
-            if (p > x && x >= -4) {
-                return stripZeros(x >= 0 ? plain(digits, p - 1 - x)
-                        : "0." + "0".repeat(-x - 1) + digits);
-            }
-            int ax = Math.abs(x);
-            return stripZeros(digits.charAt(0) + "." + digits.substring(1)) + "e" + (x < 0 ? "-" : "+")
-                    + (ax < 10 ? "0" : "") + ax;
+        if (kept < 0) {
+            return gOfExact(v);
         }
-        return gExact(v);
+        int x = d.point - 1; // decimal exponent of the first digit
+        if (kept == 1_000_000) { // rounded up to the next power of ten
+            kept = 100_000;
+            x++;
+        }
+        String digits = Long.toString(kept); // p digits
+        if (p > x && x >= -4) {
+            return stripZeros(x >= 0 ? plain(digits, p - 1 - x) : "0." + "0".repeat(-x - 1) + digits);
+        }
+        return withExponent(digits.charAt(0) + "." + digits.substring(1), x);
     }
 
     /** {@link #g} from the exact binary value, always. */
     static String gExact(double v) {
+        String special = special(v);
+        return special != null ? special : gOfExact(v);
+    }
+
+    /** What {@code %g} prints for zero, infinities and NaN; null for any other value. */
+    private static String special(double v) {
         if (v == 0) {
             return "0";
         }
         if (Double.isInfinite(v) || Double.isNaN(v)) {
             return Double.isNaN(v) ? "nan" : (v > 0 ? "inf" : "-inf");
         }
+        return null;
+    }
+
+    /** {@code %g} of a finite, non-zero {@code v} through its exact value. */
+    private static String gOfExact(double v) {
         final int p = 6;
         BigDecimal rounded = new BigDecimal(v).round(new MathContext(p, RoundingMode.HALF_EVEN));
         int x = rounded.precision() - rounded.scale() - 1; // decimal exponent of the rounded value
-        String s;
         if (p > x && x >= -4) {
-            s = rounded.setScale(p - 1 - x, RoundingMode.HALF_EVEN).toPlainString();
-            s = stripZeros(s);
-        } else {
-            BigDecimal mantissa = rounded.movePointLeft(x).setScale(p - 1, RoundingMode.HALF_EVEN);
-            String m = stripZeros(mantissa.toPlainString());
-            int ax = Math.abs(x);
-            s = m + "e" + (x < 0 ? "-" : "+") + (ax < 10 ? "0" : "") + ax;
+            return stripZeros(rounded.setScale(p - 1 - x, RoundingMode.HALF_EVEN).toPlainString());
         }
-        return s;
+        BigDecimal mantissa = rounded.movePointLeft(x).setScale(p - 1, RoundingMode.HALF_EVEN);
+        return withExponent(mantissa.toPlainString(), x);
+    }
+
+    /** {@code %g}'s exponent form: the mantissa without trailing zeros, {@code e}, a sign, two digits or more. */
+    private static String withExponent(String mantissa, int x) {
+        int ax = Math.abs(x);
+        return stripZeros(mantissa) + "e" + (x < 0 ? "-" : "+") + (ax < 10 ? "0" : "") + ax;
     }
 
     private static String stripZeros(String s) {
