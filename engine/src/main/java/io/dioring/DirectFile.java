@@ -51,8 +51,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * calling thread waits for it), and its result is then delivered like any other. On
  * io_uring, a platform thread makes it itself with pwrite(2) (pwritev2 with RWF_DSYNC or
  * RWF_SYNC when durable): filesystems refuse non-blocking extending O_DIRECT writes, so the
- * ring would only hand it to an io-wq worker and wake the caller from there (about 25% of a
- * {@code dd} of 64 KiB blocks); a virtual thread's goes through the ring, where it waits
+ * ring would only hand it to an io-wq worker and wake the caller from there (over half the
+ * time of a {@code dd} of 64 KiB blocks on zram); a virtual thread's goes through the ring, where it waits
  * without pinning its carrier. JFR's {@code backend} field says {@code syscall} for the
  * former. Non-extending writes never wait for that lock; {@link #preallocate} turns later
  * extending writes into non-extending ones.

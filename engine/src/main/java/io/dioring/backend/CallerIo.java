@@ -13,9 +13,10 @@ import io.dioring.request.IoRequest;
  * submission). Through io_uring such a write gains nothing and costs a hop: ext4, XFS and
  * most filesystems refuse a non-blocking extending O_DIRECT write (it must update the size
  * under the inode lock), so io_uring punts it to an io-wq worker and wakes the waiter from
- * there. Measured with {@code dioring dd bs=64k iflag=direct oflag=direct} (512 MiB, each
- * write extending): 2.43-2.71 s through the ring, 1.91-2.13 s with pwrite on the caller,
- * GNU dd 2.09-2.49 s, alternating.
+ * there. Measured with {@code dioring dd bs=64k iflag=direct oflag=direct} of 512 MiB (each
+ * write extending), alternating: on ext4 over {@code /dev/zram0}, 1.42-1.89 s through the ring,
+ * 0.64-0.74 s with pwrite on the caller (GNU dd 0.47-0.63 s); on the virtio disk, 20-27% less
+ * time in a first A/B, within the disk's noise in later ones.
  */
 public final class CallerIo {
     private CallerIo() {}

@@ -69,7 +69,7 @@ public final class CompletionThreads implements Executor {
         return shutdown;
     }
 
-    /** Workers idle now (spinning or parked), waiting for a task. */
+    /** Workers idle now (parked, or about to park), waiting for a task. */
     synchronized int idleWorkers() {
         return idleCount;
     }
