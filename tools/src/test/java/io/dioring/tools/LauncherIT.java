@@ -109,6 +109,12 @@ class LauncherIT {
         assertEquals(-1, Files.mismatch(in, dir.resolve("copy")));
         assertFalse(dd.classLog().contains("org.jfree"), "dd loaded JFreeChart");
         assertFalse(dd.classLog().contains("picocli.CommandLine$Model"), "dd parses its own operands");
+        // Start-up (README, "Start-up"): one downcall stub for every libc call, no JFR
+        // annotation proxies before a recording exists, no BigDecimal for the statistics line.
+        assertEquals(1, dd.classLog().lines().filter(l -> l.contains("jdk.internal.foreign.abi.DowncallStub")).count(),
+                "downcall stubs spun by dd: " + dd.classLog().lines().filter(l -> l.contains("DowncallStub")).toList());
+        assertFalse(dd.classLog().contains("__dynamic_proxy__"), "dd generated proxy classes (JFR annotations?)");
+        assertFalse(dd.classLog().contains("java.math.BigDecimal "), "dd's statistics went through BigDecimal");
         Run help = launch(Map.of("DIORING_AOT", "off"), "--help");
         assertEquals(0, help.status(), help.err());
         assertTrue(help.out().contains("plot"), help.out());

@@ -188,7 +188,9 @@ final class DdText {
     static String fixed(double v, int decimals) {
         Shortest d = Shortest.of(v);
         if (d != null) {
-            long kept = d.roundedTo(d.point + decimals);
+            // Shortest digits that stop above the cut are the answer only where the cut's grid
+            // is much coarser than the double's own spacing (else the exact value has digits there).
+            long kept = d.roundedTo(d.point + decimals, Math.ulp(v) < Math.pow(10, -decimals) / 4);
             if (kept >= 0) {
                 return plain(Long.toString(kept), decimals);
             }
@@ -217,12 +219,18 @@ final class DdText {
      *
      * <p>Rounding these digits is rounding the double's exact binary value whenever some of them
      * are dropped and what is dropped is not exactly one half: a rounding boundary between the two
-     * would be a decimal within the double's rounding interval shorter than the shortest one. Only
-     * when nothing is dropped (the cut lies below the shortest digits, where the exact value has
-     * more) or at such a tie is the exact value needed, through {@link BigDecimal} — cold, that
-     * costs a command-line run 15-30 ms, which is why the digits come first.
+     * would be a decimal within the double's rounding interval shorter than the shortest one. When
+     * nothing is dropped, the shortest digits are the answer where the cut's steps are much wider
+     * than that interval (for six significant digits, every double but the subnormals). Only elsewhere, or at such a tie, is
+     * the exact value needed, through {@link BigDecimal} — cold, that costs a command-line run
+     * 15-30 ms, which is why the digits come first.
      */
     private record Shortest(String digits, int point) {
+        private static final long[] POWERS_OF_TEN = {1L, 10L, 100L, 1_000L, 10_000L, 100_000L, 1_000_000L,
+            10_000_000L, 100_000_000L, 1_000_000_000L, 10_000_000_000L, 100_000_000_000L, 1_000_000_000_000L,
+            10_000_000_000_000L, 100_000_000_000_000L, 1_000_000_000_000_000L, 10_000_000_000_000_000L,
+            100_000_000_000_000_000L, 1_000_000_000_000_000_000L};
+
         /** The digits of {@code v}, or null when it is zero, negative or not finite. */
         static Shortest of(double v) {
             if (!(v > 0) || Double.isInfinite(v)) {
@@ -251,11 +259,18 @@ final class DdText {
          * The value rounded half-even to its first {@code keep} digits (a count that may be zero or
          * negative: the cut is then above the first digit), as an unscaled number; -1 when the
          * digits cannot decide it (see the class comment) or it has more than 18 digits.
+         *
+         * @param coarseGrid whether steps of one unit at the cut are much wider than the double's
+         *        rounding interval: then digits that stop above the cut are exact there (the
+         *        nearest grid point to the exact value is the shortest decimal itself)
          */
-        long roundedTo(int keep) {
+        long roundedTo(int keep, boolean coarseGrid) {
             int n = digits.length();
-            if (keep >= n || keep > 18) {
+            if (keep > 18) {
                 return -1;
+            }
+            if (keep >= n) {
+                return coarseGrid ? Long.parseLong(digits) * POWERS_OF_TEN[keep - n] : -1;
             }
             if (keep < 0) {
                 return 0; // below half a unit of the cut: the first digit is two places under it
@@ -278,7 +293,8 @@ final class DdText {
         }
         final int p = 6;
         Shortest d = Shortest.of(v);
-        long kept = d == null ? -1 : d.roundedTo(p);
+        // Six significant digits: steps far wider than a double's, except among subnormals.
+        long kept = d == null ? -1 : d.roundedTo(p, Math.ulp(v) < Math.pow(10, d.point - p) / 4);
         if (kept < 0) {
             return gOfExact(v);
         }

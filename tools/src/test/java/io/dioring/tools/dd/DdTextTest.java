@@ -70,7 +70,8 @@ class DdTextTest {
         java.util.Random random = new java.util.Random(42);
         java.util.List<Double> values = new java.util.ArrayList<>(java.util.List.of(0.5, 1.5, 2.5, 0.25, 0.125,
                 999999.5, 999999.7, 9999995.0, 0.0000095, 1e-5, 1e-4, 0.00009999995, 123456.5, 1e20, 1.7e308,
-                Double.MIN_VALUE, 4.9e-324, 0.05, 0.95, 9.5, 99.95, 1e15 + 0.5, 0.1, 0.2, 0.3));
+                Double.MIN_VALUE, 4.9e-324, Double.MIN_NORMAL, Double.MIN_NORMAL / 3, 1e-310, 2.5e-320, 0.05, 0.95,
+                9.5, 99.95, 1e15 + 0.5, 0.1, 0.2, 0.3, 1e17, 123456789012345678.0, 0.001, 0.000125));
         for (int i = 0; i < 20_000; i++) {
             double magnitude = Math.pow(10, random.nextInt(24) - 12);
             values.add(random.nextDouble() * magnitude);
