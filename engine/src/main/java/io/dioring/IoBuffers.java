@@ -123,7 +123,7 @@ public final class IoBuffers {
             assert index >= 0 && !pooledTaken[index] : "an idle buffer was handed out or unknown";
             pooledTaken[index] = true;
             takenCount++;
-            return buffer.asSlice(0, size);
+            return size == buffer.byteSize() ? buffer : buffer.asSlice(0, size); // a whole class: no new segment
         }
     }
 

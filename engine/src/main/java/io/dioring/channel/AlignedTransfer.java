@@ -113,7 +113,7 @@ final class AlignedTransfer {
             int span = (int) (spanEnd - spanStart);
             MemorySegment bounce = buffers.takeFor(file, span);
             try {
-                long n = file.readFully(spanStart, bounce.asSlice(0, span));
+                long n = file.readFully(spanStart, bounce); // takeFor gave exactly span bytes
                 long available = spanStart + n - from;
                 if (available <= 0) {
                     break;
@@ -181,7 +181,7 @@ final class AlignedTransfer {
             try {
                 long endOfFile = readPartialUnits(bounce, spanStart, spanEnd, from, to);
                 MemorySegment.copy(source, done, bounce, from - spanStart, to - from);
-                file.writeFully(spanStart, bounce.asSlice(0, span));
+                file.writeFully(spanStart, bounce); // takeFor gave exactly span bytes
                 if (endOfFile >= 0) {
                     long logicalEnd = Math.max(endOfFile, to);
                     if (spanEnd > logicalEnd) {
