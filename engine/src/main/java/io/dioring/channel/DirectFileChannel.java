@@ -383,27 +383,7 @@ public final class DirectFileChannel extends FileChannel {
         if (position > size()) {
             return 0;
         }
-        MemorySegment chunk = buffers.takeFor(file, AlignedTransfer.CHUNK_BYTES);
-        try {
-            ByteBuffer buf = chunk.asByteBuffer();
-            long moved = 0;
-            while (moved < count) {
-                buf.clear().limit((int) Math.min(buf.capacity(), count - moved));
-                int n = read(buf, position + moved);
-                if (n <= 0) {
-                    break;
-                }
-                buf.flip();
-                int written = target.write(buf);
-                moved += written;
-                if (written < n) {
-                    break; // a non-blocking target took less
-                }
-            }
-            return moved;
-        } finally {
-            buffers.give(chunk);
-        }
+        return pump(position, count, (buf, at) -> read(buf, at), (buf, at) -> target.write(buf));
     }
 
     @Override
@@ -422,18 +402,37 @@ public final class DirectFileChannel extends FileChannel {
         if (position > size()) {
             return 0;
         }
+        return pump(position, count, (buf, at) -> src.read(buf), (buf, at) -> write(buf, at));
+    }
+
+    /** One step of {@link #pump}: a read into, or a write from, the chunk, for file position {@code at}. */
+    @FunctionalInterface
+    private interface ChunkStep {
+        int apply(ByteBuffer chunk, long at) throws IOException;
+    }
+
+    /**
+     * Moves up to {@code count} bytes through one pooled chunk: {@code fill} until it gives
+     * nothing, {@code drain} after each fill until a drain takes less than was filled (a
+     * non-blocking target). Each step is told this file's position for the bytes moved so far.
+     */
+    private long pump(long position, long count, ChunkStep fill, ChunkStep drain) throws IOException {
         MemorySegment chunk = buffers.takeFor(file, AlignedTransfer.CHUNK_BYTES);
         try {
             ByteBuffer buf = chunk.asByteBuffer();
             long moved = 0;
             while (moved < count) {
                 buf.clear().limit((int) Math.min(buf.capacity(), count - moved));
-                int n = src.read(buf);
+                int n = fill.apply(buf, position + moved);
                 if (n <= 0) {
                     break;
                 }
                 buf.flip();
-                moved += write(buf, position + moved);
+                int taken = drain.apply(buf, position + moved);
+                moved += taken;
+                if (taken < n) {
+                    break; // a non-blocking target took less
+                }
             }
             return moved;
         } finally {
