@@ -509,9 +509,13 @@ public final class DirectFile implements AutoCloseable {
         try {
             extendingWrites.increment();
             r.waiter = caller;
-            boolean done;
+            boolean done = false;
             try {
-                done = writesOnCaller(sink) ? issueOnCaller(r) : issueAndReport(r, sink);
+                if (writesOnCaller(sink)) {
+                    done = issueOnCaller(r);
+                } else {
+                    issue(r, sink);
+                }
             } catch (InterruptedIOException | RuntimeException e) {
                 r.waiter = previousWaiter;
                 throw e;
@@ -550,12 +554,6 @@ public final class DirectFile implements AutoCloseable {
             return false;
         }
         return sink instanceof RingThread rt ? rt.kernelRing() : sink instanceof OwnedRing.Sink owned && owned.kernelRing();
-    }
-
-    /** {@link #issue}, then false: the result comes through the sink. */
-    private boolean issueAndReport(IoRequest r, RequestSink sink) throws InterruptedIOException {
-        issue(r, sink);
-        return false;
     }
 
     /**
