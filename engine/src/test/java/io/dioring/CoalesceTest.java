@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Seed 004: contiguous requests of one direction waiting in the same batch go out as one
  * READV/WRITEV SQE, and each still gets its own result and its own error.
  */
+@org.junit.jupiter.api.Timeout(60) // the simulated rings complete every future inside run(); a bug must not hang CI
 class CoalesceTest {
     private static final int BLOCK = 4096;
     private static final int COUNT = 64;
