@@ -152,16 +152,22 @@ public final class RingLoop {
     }
 
     /**
-     * How eagerly requests queued by completion handlers go out while a reap is still
-     * dispatching: once {@code n} are waiting, the loop writes their SQEs and submits them
-     * (io_uring_enter without waiting) before it runs the next handler. 1 submits each
-     * request as soon as its handler queues it (fio's default, {@code iodepth_batch_submit=1});
-     * 0 leaves everything for the submit after the reap, one io_uring_enter for the batch.
+     * How eagerly queued requests go out ({@link #submitIfBatchFull}): once {@code n} are
+     * waiting, the loop writes their SQEs and submits them (io_uring_enter without waiting)
+     * before it runs the next handler of a reap or takes the next request from a ring
+     * thread's inbox. 1 submits each request as soon as it is queued (fio's default,
+     * {@code iodepth_batch_submit=1}); 0 leaves everything for the submit after the reap,
+     * one io_uring_enter for the batch.
      *
      * <p>Measured on a virtio disk at QD32 (see {@code scripts/bench-vs-fio.sh}): holding the
      * handlers' requests until the reap ends (about 11 per io_uring_enter there) keeps the
-     * device's queue short of its depth by the batch, and cost 15-20% IOPS against 1.
-     * Where the CPU is the limit, batching saves syscalls instead.
+     * device's queue short of its depth by the batch, and cost 15-20% IOPS against 1. The
+     * same holds for requests from other threads: 32 virtual threads reading 4 KiB at random
+     * (2 rings, 7 alternating rounds) made 54.8k reads/s median with the inbox drained into
+     * one submit, 58.4k with each request submitted as it was taken (7 of 7 rounds faster);
+     * the disk's own latency at the same depth fell from about 430 to 340 us, as if a batch
+     * arriving at once were served as one. Where the CPU is the limit, batching saves
+     * syscalls instead (on zram the same reads lost 6-11%).
      */
     public void submitBatch(int n) {
         if (n < 0) {
@@ -258,6 +264,17 @@ public final class RingLoop {
         return true;
     }
 
+    /**
+     * Submits what is queued, without waiting, once {@link #submitBatch} requests (or
+     * resubmissions) wait; does nothing when it is 0. A reap calls it after each CQE; a ring
+     * thread calls it for each request it takes from its inbox.
+     */
+    public void submitIfBatchFull() {
+        if (submitBatch > 0 && waiting.size() + resubmitCount >= submitBatch && prepare() > 0) {
+            ring.submit(false);
+        }
+    }
+
     /** Submits what is prepared; with {@code wait}, blocks for at least one completion. */
     public int submit(boolean wait) {
         return ring.submit(wait);
@@ -283,9 +300,7 @@ public final class RingLoop {
                 if (refill != null) {
                     refill.run();
                 }
-                if (submitBatch > 0 && waiting.size() + resubmitCount >= submitBatch && prepare() > 0) {
-                    ring.submit(false);
-                }
+                submitIfBatchFull();
             }
             assert slots.used() + reservedInFlight <= ring.cqEntries() : "more in flight than the CQ holds";
             return n;

@@ -11,6 +11,7 @@ import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
+import io.dioring.split.Coalescer;
 import io.dioring.RingSetupException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
@@ -343,9 +344,10 @@ public final class RingThread implements RequestSink {
             }
             int bound = maxInFlight > 0 ? maxInFlight : ring.cqEntries() - RESERVED_SQES;
             loop = new RingLoop(ring, bound, RESERVED_SQES, delivery, this::onReserved);
-            // Requests that callbacks queue while a reap runs go out at once, as on an owned
-            // ring (see RingLoop.submitBatch): inline callbacks add them here, on this thread;
-            // deferred ones put them in the inbox from executor threads, drained between CQEs.
+            // Each request goes out as soon as it is queued, as on an owned ring (see
+            // RingLoop.submitBatch): inline callbacks add theirs here, on this thread; other
+            // threads (deferred callbacks, blocking callers) put theirs in the inbox, which is
+            // drained between the CQEs of a reap and before each wait.
             loop.submitBatch(1);
             loop.refill(this::drainInbox);
         } catch (Throwable t) {
@@ -422,14 +424,28 @@ public final class RingThread implements RequestSink {
         while ((r = released.poll()) != null) {
             loop.add(r); // a completed one is delivered by the loop's next prepare
         }
+        // Each request goes out as it is taken (a batch arriving at once is served as one: see
+        // RingLoop.submitBatch), unless the next one continues it: then they wait for each
+        // other, so the run still goes out as one coalesced SQE.
         int drained = 0;
+        IoRequest taken = null;
         while ((r = inbox.poll()) != null) {
             drained++;
             if (state == CANCELLING) {
                 cancel(r, true);
-            } else {
-                loop.add(r);
+                continue;
             }
+            if (taken != null) {
+                loop.add(taken);
+                if (!Coalescer.continues(taken, r)) {
+                    loop.submitIfBatchFull();
+                }
+            }
+            taken = r;
+        }
+        if (taken != null) {
+            loop.add(taken);
+            loop.submitIfBatchFull();
         }
         if (drained > 0) {
             wakeRoomWaiters();

@@ -44,6 +44,12 @@ public final class Coalescer {
                 && r.length <= r.file.maxIoBytes();
     }
 
+    /** Whether {@code next} continues {@code r} in one SQE: same file and direction, contiguous, both coalescible. */
+    public static boolean continues(IoRequest r, IoRequest next) {
+        return next.file == r.file && next.op == r.op && next.offset == r.end() && coalescible(r)
+                && coalescible(next);
+    }
+
     /**
      * Takes the first request of {@code waiting} and the requests right behind it that
      * continue it on the same file in the same direction, and issues them as one vector
@@ -59,8 +65,7 @@ public final class Coalescer {
         IoRequest tail = head;
         for (IoRequest next = waiting.peekFirst(); next != null && count < SqeEncoder.MAX_IOVECS_PER_SQE;
                 next = waiting.peekFirst()) {
-            if (next.file != head.file || next.op != head.op || next.offset != tail.end() || !coalescible(next)
-                    || total + next.length > limit) {
+            if (!continues(tail, next) || total + next.length > limit) {
                 break;
             }
             waiting.pollFirst();
