@@ -201,7 +201,8 @@ class RingFeaturesTest {
         List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger bad = new AtomicInteger();
         CountDownLatch followUpsDone = new CountDownLatch(8);
-        try (IoEngine deferred = IoEngine.create(EngineConfig.defaults().withCompletionMode(CompletionMode.DEFERRED)
+        try (IoEngine deferred = IoEngine.create(EngineConfig.defaults().withRings(1) // the stall holds the one ring
+                .withCompletionMode(CompletionMode.DEFERRED)
                 .withCompletionExecutor(handOff));
                 DirectFile f = deferred.open(path, StandardOpenOption.READ)) {
             long base = deferred.slicesIssued();

@@ -53,7 +53,7 @@ public final class InterruptedSubmitterSubject {
             Map<Integer, String> before = Fixture.fdsBeforeEngine(report);
             boolean blocked = variant.name().startsWith("BLOCKED");
             EngineConfig config = blocked
-                    ? EngineConfig.defaults().withQueueDepth(1).withSubmitQueueCapacity(1)
+                    ? EngineConfig.defaults().withRings(1).withQueueDepth(1).withSubmitQueueCapacity(1) // one queue to fill
                             .withCompletionMode(CompletionMode.INLINE)
                     : EngineConfig.defaults();
             IoEngine engine = IoEngine.create(config);

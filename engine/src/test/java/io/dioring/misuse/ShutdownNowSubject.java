@@ -38,7 +38,8 @@ public final class ShutdownNowSubject {
         Report.run(report -> {
             Path data = Fixture.patternFile(Path.of(args[0]), "data", BLOCKS);
             Map<Integer, String> before = Fixture.fdsBeforeEngine(report);
-            IoEngine engine = IoEngine.create(EngineConfig.defaults().withQueueDepth(1).withSubmitQueueCapacity(1));
+            IoEngine engine = IoEngine.create(EngineConfig.defaults().withRings(1).withQueueDepth(1)
+                    .withSubmitQueueCapacity(1)); // one ring: all eight submitters share its one-place queue
             DirectFile file = engine.open(data);
             AtomicLong reads = new AtomicLong();
             Map<String, Integer> endedBy = new ConcurrentHashMap<>();
