@@ -2,21 +2,16 @@ package io.dioring.reap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.CompletionHandler;
-import io.dioring.IoEngine;
 import io.dioring.RingOptions;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Libc;
-import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
-import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,35 +34,19 @@ class InboxSubmitTest {
     Path dir;
 
     /** A kernel ring that records how many SQEs each io_uring_enter carried. */
-    static final class CountingRing implements IoRing {
-        final Ring ring;
+    static final class CountingRing extends ForwardingRing {
         final List<Integer> perSubmit = new CopyOnWriteArrayList<>();
         private int prepared;
 
         CountingRing(Ring ring) {
-            this.ring = ring;
-        }
-
-        @Override
-        public int sqEntries() {
-            return ring.sqEntries();
-        }
-
-        @Override
-        public int cqEntries() {
-            return ring.cqEntries();
-        }
-
-        @Override
-        public int sqSpace() {
-            return ring.sqSpace();
+            super(ring);
         }
 
         @Override
         public void prepare(int opcode, int sqeFlags, int fd, long fileOffset, long address, int length, int opFlags,
                 int bufIndex, long userData) {
             prepared++;
-            ring.prepare(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, bufIndex, userData);
+            super.prepare(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, bufIndex, userData);
         }
 
         @Override
@@ -78,16 +57,6 @@ class InboxSubmitTest {
                 prepared = 0;
             }
             return n;
-        }
-
-        @Override
-        public int reap(long[] userData, int[] result, int max) {
-            return ring.reap(userData, result, max);
-        }
-
-        @Override
-        public void close() {
-            ring.close();
         }
     }
 
@@ -109,15 +78,8 @@ class InboxSubmitTest {
      * io_uring_enter made after that.
      */
     private List<Integer> queueEightWhileHeld(int stride) throws Exception {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null);
         Path p = dir.resolve("data");
-        Files.write(p, new byte[64 * 4096]);
-        int fd = Libc.open(p.toString(), libc_h.O_RDONLY() | libc_h.O_CLOEXEC(), 0);
-        assertTrue(fd >= 0);
+        int fd = ForwardingRing.openBlocks(p, 64);
         CountingRing[] made = new CountingRing[1];
         // INLINE delivery: the first read's handler runs on the ring thread and holds it there.
         RingThread thread = new RingThread("test-ring", () -> made[0] = new CountingRing(

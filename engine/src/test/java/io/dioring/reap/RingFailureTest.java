@@ -5,24 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.CompletionHandler;
 import io.dioring.DirectIoException;
-import io.dioring.IoEngine;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
-import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
-import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
 import io.dioring.RingOptions;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -39,33 +34,11 @@ class RingFailureTest {
     Path dir;
 
     /** A kernel ring whose submit fails with EBADF once {@link #broken} is set. */
-    static final class BreakableRing implements IoRing {
-        final Ring ring;
+    static final class BreakableRing extends ForwardingRing {
         volatile boolean broken;
 
         BreakableRing(Ring ring) {
-            this.ring = ring;
-        }
-
-        @Override
-        public int sqEntries() {
-            return ring.sqEntries();
-        }
-
-        @Override
-        public int cqEntries() {
-            return ring.cqEntries();
-        }
-
-        @Override
-        public int sqSpace() {
-            return ring.sqSpace();
-        }
-
-        @Override
-        public void prepare(int opcode, int sqeFlags, int fd, long fileOffset, long address, int length, int opFlags,
-                int bufIndex, long userData) {
-            ring.prepare(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, bufIndex, userData);
+            super(ring);
         }
 
         @Override
@@ -75,29 +48,12 @@ class RingFailureTest {
             }
             return ring.submit(waitForOne);
         }
-
-        @Override
-        public int reap(long[] userData, int[] result, int max) {
-            return ring.reap(userData, result, max);
-        }
-
-        @Override
-        public void close() {
-            ring.close();
-        }
     }
 
     @Test
     void aFatalEnterErrorFailsEveryRequestOnceAndRefusesNewOnes() throws Exception {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null);
         Path p = dir.resolve("data");
-        Files.write(p, new byte[64 * 4096]);
-        int fd = Libc.open(p.toString(), libc_h.O_RDONLY() | libc_h.O_CLOEXEC(), 0);
-        assertTrue(fd >= 0);
+        int fd = ForwardingRing.openBlocks(p, 64);
         BreakableRing[] made = new BreakableRing[1];
         RingThread thread = new RingThread("test-ring", () -> made[0] = new BreakableRing(
                 Ring.create(8, RingOptions.defaults())), 0, new Delivery(null, Runnable::run), 64);
