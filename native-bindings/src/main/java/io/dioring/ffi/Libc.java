@@ -45,6 +45,13 @@ public final class Libc {
     private static final MemorySegment SIGNAL = ErrnoCapture.symbol("signal");
     private static final MemorySegment KILL = ErrnoCapture.symbol("kill");
     private static final MemorySegment GETPAGESIZE = ErrnoCapture.symbol("getpagesize");
+    private static final MemorySegment POLL = ErrnoCapture.symbol("poll");
+
+    /**
+     * {@code poll(2)}'s "data to read" event, from {@code <poll.h>}: kernel ABI, spelled out
+     * until the next {@code regen.sh} run adds it to {@code libc_h} ({@code libc.includes} names it).
+     */
+    public static final short POLLIN = 0x0001;
 
     private Libc() {}
 
@@ -218,6 +225,20 @@ public final class Libc {
     /** getpagesize(2): the page size in bytes. */
     public static int pageSize() {
         return (int) ErrnoCapture.call(GETPAGESIZE, ErrnoCapture.slot(), 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * poll(2) of one descriptor for {@code events}, at most {@code timeoutMillis} (-1: no
+     * limit). {@code pollfd} is caller-owned memory of at least 8 bytes ({@code struct pollfd}:
+     * int fd, short events, short revents), so a loop that polls allocates nothing.
+     *
+     * @return 1 when the descriptor is ready, 0 on timeout, or -errno (EINTR included)
+     */
+    public static int poll(MemorySegment pollfd, int fd, short events, int timeoutMillis) {
+        pollfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+        pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, events);
+        pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
+        return intCall(POLL, ErrnoCapture.address(pollfd), 1, timeoutMillis, 0, 0);
     }
 
     /** strerror(3): libc's message for an errno. */

@@ -102,6 +102,64 @@ class BindingsTest {
         }
     }
 
+    @Test
+    void pollSeesAnEventfdOnlyOnceItIsWritten() {
+        int fd = Libc.eventfd(0, libc_h.EFD_CLOEXEC());
+        assertTrue(fd >= 0, "eventfd: " + Errno.describe(fd));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8);
+            assertEquals(0, Libc.poll(pollfd, fd, Libc.POLLIN, 0), "nothing written yet: not ready");
+            MemorySegment one = arena.allocate(8);
+            one.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1);
+            assertEquals(8, Libc.write(fd, one));
+            assertEquals(1, Libc.poll(pollfd, fd, Libc.POLLIN, 1000));
+            assertEquals(Libc.POLLIN, pollfd.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6), "revents");
+        } finally {
+            assertEquals(0, Libc.close(fd));
+        }
+    }
+
+    /**
+     * The constants spelled out by hand until the next regen.sh ({@link IoUringAbi},
+     * {@link Libc#POLLIN}, {@link RwFlags}) have the values of the installed headers.
+     */
+    @Test
+    void handWrittenConstantsMatchTheInstalledHeaders() throws java.io.IOException {
+        java.nio.file.Path uring = java.nio.file.Path.of("/usr/include/linux/io_uring.h");
+        java.nio.file.Path poll = java.nio.file.Path.of("/usr/include/asm-generic/poll.h");
+        java.nio.file.Path fs = java.nio.file.Path.of("/usr/include/linux/fs.h");
+        if (!java.nio.file.Files.exists(uring) || !java.nio.file.Files.exists(poll) || !java.nio.file.Files.exists(fs)) {
+            System.out.println("SKIPPED: handWrittenConstantsMatchTheInstalledHeaders: kernel headers not installed "
+                    + "(apt-get install linux-libc-dev)");
+            org.junit.jupiter.api.Assumptions.abort("kernel headers not installed");
+        }
+        String u = java.nio.file.Files.readString(uring);
+        assertEquals(IoUringAbi.IORING_REGISTER_EVENTFD, headerValue(u, "IORING_REGISTER_EVENTFD"));
+        assertEquals(IoUringAbi.IORING_UNREGISTER_EVENTFD, headerValue(u, "IORING_UNREGISTER_EVENTFD"));
+        assertEquals(IoUringAbi.IORING_REGISTER_BUFFERS2, headerValue(u, "IORING_REGISTER_BUFFERS2"));
+        assertEquals(IoUringAbi.IORING_REGISTER_BUFFERS_UPDATE, headerValue(u, "IORING_REGISTER_BUFFERS_UPDATE"));
+        assertEquals(IoUringAbi.IORING_RSRC_REGISTER_SPARSE, headerValue(u, "IORING_RSRC_REGISTER_SPARSE"));
+        assertEquals(IoUringAbi.IORING_CQ_EVENTFD_DISABLED, headerValue(u, "IORING_CQ_EVENTFD_DISABLED"));
+        assertEquals(Libc.POLLIN, headerValue(java.nio.file.Files.readString(poll), "POLLIN"));
+        String f = java.nio.file.Files.readString(fs);
+        assertEquals(RwFlags.RWF_DSYNC, headerValue(f, "RWF_DSYNC"));
+        assertEquals(RwFlags.RWF_SYNC, headerValue(f, "RWF_SYNC"));
+    }
+
+    /** The value of {@code name} in a header: "#define NAME value" or an enum's "NAME = value". */
+    private static int headerValue(String header, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)(?:#define\\s+" + name
+                + "\\s+\\(*(?:\\(\\w+\\))?|^\\s*" + name + "\\s*=\\s*)(0x[0-9a-fA-F]+|\\d+)U?"
+                + "(?:\\s*<<\\s*(\\d+))?")
+                .matcher(header);
+        if (!m.find()) {
+            throw new AssertionError(name + " not found in the header");
+        }
+        String v = m.group(1);
+        int value = v.startsWith("0x") ? Integer.parseInt(v.substring(2), 16) : Integer.parseInt(v);
+        return m.group(2) == null ? value : value << Integer.parseInt(m.group(2));
+    }
+
     /**
      * Every libc function goes through the one shared downcall (seven longs, variadic): values
      * that need all 64 bits, negative ints, pointers in and out, and results of both widths.
