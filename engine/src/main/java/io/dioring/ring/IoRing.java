@@ -4,7 +4,8 @@ package io.dioring.ring;
  * What the engine needs from a ring: SQEs in, CQEs out. {@link Ring} is the kernel's;
  * tests plug in a simulated one that completes out of order, short, or with errors.
  *
- * <p>Single owner: every method is called from the ring's owner thread only.
+ * <p>Single owner at a time: every method is called by the ring's owner thread, or, for a
+ * ring several threads drive, by the thread holding its lock.
  */
 public interface IoRing extends AutoCloseable {
 
@@ -57,6 +58,23 @@ public interface IoRing extends AutoCloseable {
      */
     default int cqOverflow() {
         return 0;
+    }
+
+    /** CQEs ready to reap now (read without reaping them). */
+    default int cqReady() {
+        return 0;
+    }
+
+    /**
+     * For rings driven from several threads: turns the out-of-line completion signal off
+     * (while the caller is in {@link #submit} and reaps its own completions) or back on.
+     * A ring without such a signal ignores it.
+     *
+     * @return {@link #cqReady()} after the change: with the signal back on, CQEs already
+     *         posted while it was off must be reaped by the caller
+     */
+    default int notifyCompletions(boolean on) {
+        return cqReady();
     }
 
     /** Releases the ring's memory and descriptor, once; later calls are no-ops. */

@@ -5,6 +5,7 @@ import io.dioring.RingSetup;
 import io.dioring.RingOptions;
 import io.dioring.ffi.ErrnoCapture;
 import io.dioring.ffi.Errno;
+import io.dioring.ffi.IoUringAbi;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.Syscalls;
 import io.dioring.ffi.linux.io_cqring_offsets;
@@ -99,6 +100,7 @@ public final class Ring implements IoRing {
     private final long cqTailOffset;
     private final long cqOverflowOffset;
     private final long cqesOffset;
+    private final long cqFlagsOffset;
 
     /** Next SQE index we will fill (ours). */
     private int sqeTail;
@@ -143,6 +145,7 @@ public final class Ring implements IoRing {
         this.cqTailOffset = Integer.toUnsignedLong(io_cqring_offsets.tail(cqOff));
         this.cqOverflowOffset = Integer.toUnsignedLong(io_cqring_offsets.overflow(cqOff));
         this.cqesOffset = Integer.toUnsignedLong(io_cqring_offsets.cqes(cqOff));
+        this.cqFlagsOffset = Integer.toUnsignedLong(io_cqring_offsets.flags(cqOff));
         this.cqMask = RingBarriers.lpInt(cqRing, Integer.toUnsignedLong(io_cqring_offsets.ring_mask(cqOff)));
 
         // The SQ array maps ring slots to SQE indices. We always use slot i for SQE i, so it
@@ -382,9 +385,41 @@ public final class Ring implements IoRing {
         return n;
     }
 
+    /**
+     * Has the kernel signal {@code eventFd} (an eventfd) each time it posts a CQE, unless
+     * {@link #notifyCompletions} turned that off (IORING_REGISTER_EVENTFD).
+     */
+    public void registerEventFd(int eventFd) throws RingSetupException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fdArg = arena.allocateFrom(ValueLayout.JAVA_INT, eventFd);
+            int r = Syscalls.ioUringRegister(fd, IoUringAbi.IORING_REGISTER_EVENTFD, fdArg.address(), 1);
+            if (r < 0) {
+                throw new RingSetupException("IORING_REGISTER_EVENTFD of fd " + eventFd, r);
+            }
+        }
+    }
+
+    /**
+     * Turns the registered eventfd's signals on or off (IORING_CQ_EVENTFD_DISABLED in the CQ
+     * ring's flags). Whoever drives the ring turns them off while it is in io_uring_enter and
+     * reaps what that call completed itself; it turns them back on before it lets go, and
+     * then reaps whatever {@link #cqReady} shows: a CQE posted while they were off would
+     * otherwise wake nobody.
+     *
+     * @return {@link #cqReady()} after the change
+     */
+    @Override
+    public int notifyCompletions(boolean on) {
+        RingBarriers.svCqFlags(cqRing, cqFlagsOffset, on ? 0 : IoUringAbi.IORING_CQ_EVENTFD_DISABLED);
+        return RingBarriers.lvCqTailAfterFlagsStore(cqRing, cqTailOffset) - cqHead;
+    }
+
     /** CQEs ready to reap right now. */
+    @Override
     public int cqReady() {
-        return RingBarriers.lvCqTail(cqRing, cqTailOffset) - cqHead;
+        // The head as last published, not the field: any thread may ask (a ring driven by
+        // several threads rechecks this after letting go of it).
+        return RingBarriers.lvCqTail(cqRing, cqTailOffset) - RingBarriers.lvCqHead(cqRing, cqHeadOffset);
     }
 
     /**

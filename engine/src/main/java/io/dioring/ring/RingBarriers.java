@@ -43,6 +43,15 @@ final class RingBarriers {
     }
 
     /**
+     * The CQ head as we last published it, read by a thread other than the one that stored
+     * it (a ring driven by several threads under a lock). Acquire: pairs with
+     * {@link #soCqHead}'s release.
+     */
+    static int lvCqHead(MemorySegment ring, long offset) {
+        return (int) INT.getAcquire(ring, offset);
+    }
+
+    /**
      * Releases CQEs back to the kernel. Release: our reads of the CQEs must complete
      * before the kernel may see the slots as free and overwrite them.
      */
@@ -68,6 +77,29 @@ final class RingBarriers {
     static int lvSqFlagsAfterTailStore(MemorySegment ring, long offset) {
         VarHandle.fullFence();
         return (int) INT.getAcquire(ring, offset);
+    }
+
+    /**
+     * Writes the CQ ring's flags word (IORING_CQ_EVENTFD_DISABLED), which only we write and
+     * the kernel reads each time it posts a CQE. Volatile (sequentially consistent): when
+     * notifications are switched back on, the caller then loads the CQ tail
+     * ({@link #lvCqTailAfterFlagsStore}); this store and that load must not be reordered
+     * (store-load), or a CQE posted in between could find notifications still off while we
+     * find its tail not yet moved, and nobody would reap it. The kernel's side of the pairing
+     * is the full barrier between its tail store and its read of this word
+     * (io_commit_cqring, then io_cqring_wake's wq_has_sleeper smp_mb(), then the eventfd
+     * check in __io_commit_cqring_flush).
+     */
+    static void svCqFlags(MemorySegment ring, long offset, int flags) {
+        INT.setVolatile(ring, offset, flags);
+    }
+
+    /**
+     * The CQ tail, right after {@link #svCqFlags} switched notifications on: volatile, so it
+     * is ordered after that store (see there); acquire for the CQE contents as {@link #lvCqTail}.
+     */
+    static int lvCqTailAfterFlagsStore(MemorySegment ring, long offset) {
+        return (int) INT.getVolatile(ring, offset);
     }
 
     /** A plain read for counters only we or only the kernel write, read for reporting. */
