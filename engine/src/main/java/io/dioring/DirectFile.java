@@ -8,7 +8,7 @@ import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.jfr.IoEvents;
-import io.dioring.reap.RingThread;
+import io.dioring.reap.EngineRing;
 import io.dioring.request.Completion;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
@@ -488,7 +488,7 @@ public final class DirectFile implements AutoCloseable {
             });
             return;
         }
-        if (RingThread.current() != null) {
+        if (EngineRing.current() != null) {
             requestFinished();
             throw new IllegalStateException("write at " + r.offset + " of " + r.length + " bytes extends "
                     + state.path() + " (size " + state.size().get() + "): extending writes wait for their "
@@ -553,7 +553,7 @@ public final class DirectFile implements AutoCloseable {
         if (Thread.currentThread().isVirtual()) {
             return false;
         }
-        return sink instanceof RingThread rt ? rt.kernelRing() : sink instanceof OwnedRing.Sink owned && owned.kernelRing();
+        return sink instanceof EngineRing er ? er.kernelRing() : sink instanceof OwnedRing.Sink owned && owned.kernelRing();
     }
 
     /**
@@ -667,7 +667,7 @@ public final class DirectFile implements AutoCloseable {
         synchronized (closeMonitor) {
             boolean interrupted = false;
             while (pending.get() > 0) {
-                if (RingThread.current() != null || engine.inOwnedRingHandler()) {
+                if (EngineRing.current() != null || engine.inOwnedRingHandler()) {
                     break; // in a callback of a ring this thread drives: cannot wait for ourselves
                 }
                 try {

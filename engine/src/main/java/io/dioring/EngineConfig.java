@@ -25,10 +25,12 @@ import java.util.concurrent.Executor;
  *        flight and {@code submitQueueCapacity} what waits for them
  * @param backend who executes the I/O ({@link Backend#AUTO} by default: io_uring where it can
  *        be set up, else the thread pool)
+ * @param submission who enters the io_uring rings: the callers themselves
+ *        ({@link Submission#CALLERS}, the default) or one thread per ring. Unused on THREADS
  */
 public record EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
         Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing,
-        int threads, Backend backend) {
+        int threads, Backend backend, Submission submission) {
 
     /** 1 MiB: past this, bigger SQEs buy nothing on the devices we measured. */
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
@@ -40,13 +42,21 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
                 "must be a power of two, at least 4096");
         check(submitQueueCapacity >= 1, "submitQueueCapacity", submitQueueCapacity, "must be positive");
         check(threads >= 1 && threads <= 1024, "threads", threads, "must be in [1, 1024]");
-        if (completionMode == null || ringOptions == null || backend == null) {
-            throw new IllegalArgumentException("completionMode, ringOptions and backend must not be null");
+        if (completionMode == null || ringOptions == null || backend == null || submission == null) {
+            throw new IllegalArgumentException("completionMode, ringOptions, backend and submission must not be null");
         }
     }
 
     /** Platform threads of the {@link Backend#THREADS} pool unless configured: 32. */
     public static final int DEFAULT_THREADS = 32;
+
+    /** The configuration without the submission choice: {@link Submission#CALLERS}. */
+    public EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
+            Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing,
+            int threads, Backend backend) {
+        this(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, submitQueueCapacity,
+                coalescing, threads, backend, Submission.CALLERS);
+    }
 
     /** The configuration without the backend choice: {@link Backend#AUTO}, {@link #DEFAULT_THREADS} threads. */
     public EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
@@ -84,59 +94,65 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
      */
     public static EngineConfig defaults() {
         return new EngineConfig(DEFAULT_RINGS, 128, DEFAULT_MAX_IO_BYTES, CompletionMode.DEFERRED, null,
-                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO);
+                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO, Submission.CALLERS);
     }
 
     public EngineConfig withRings(int n) {
         return new EngineConfig(n, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend);
+                submitQueueCapacity, coalescing, threads, backend, submission);
     }
 
     public EngineConfig withQueueDepth(int n) {
         return new EngineConfig(rings, n, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend);
+                submitQueueCapacity, coalescing, threads, backend, submission);
     }
 
     public EngineConfig withMaxIoBytes(int n) {
         return new EngineConfig(rings, queueDepth, n, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend);
+                submitQueueCapacity, coalescing, threads, backend, submission);
     }
 
     public EngineConfig withCompletionMode(CompletionMode mode) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, mode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend);
+                submitQueueCapacity, coalescing, threads, backend, submission);
     }
 
     public EngineConfig withCompletionExecutor(Executor executor) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, executor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend);
+                submitQueueCapacity, coalescing, threads, backend, submission);
     }
 
     public EngineConfig withRingOptions(RingOptions options) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, options,
-                submitQueueCapacity, coalescing, threads, backend);
+                submitQueueCapacity, coalescing, threads, backend, submission);
     }
 
     public EngineConfig withSubmitQueueCapacity(int n) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, n,
-                coalescing, threads, backend);
+                coalescing, threads, backend, submission);
     }
 
     /** Turns coalescing of adjacent requests into one READV/WRITEV SQE on or off. */
     public EngineConfig withCoalescing(boolean on) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, on, threads, backend);
+                submitQueueCapacity, on, threads, backend, submission);
     }
 
     /** Platform threads of the {@link Backend#THREADS} pool (see {@link #threads()}). */
     public EngineConfig withThreads(int n) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, n, backend);
+                submitQueueCapacity, coalescing, n, backend, submission);
     }
 
     /** Who executes the I/O: io_uring, the thread pool, or AUTO (io_uring where it can be set up). */
     public EngineConfig withBackend(Backend b) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, b);
+                submitQueueCapacity, coalescing, threads, b, submission);
+    }
+
+    /** Who enters the io_uring rings: the callers, or a thread per ring (see {@link Submission}). */
+    public EngineConfig withSubmission(Submission s) {
+        return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
+                submitQueueCapacity, coalescing, threads, backend, s);
     }
 }

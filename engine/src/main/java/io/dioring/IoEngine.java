@@ -8,7 +8,9 @@ import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.deliver.Delivery;
 import io.dioring.deliver.LazyExecutor;
+import io.dioring.reap.EngineRing;
 import io.dioring.reap.RingThread;
+import io.dioring.reap.SharedRing;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
@@ -66,8 +68,8 @@ public final class IoEngine implements AutoCloseable {
     private final Executor offloadExecutor = r -> lazyExecutor.get().execute(r);
     private final Delivery delivery;
     private final Backend backend;
-    /** The io_uring backend's ring threads; empty on THREADS. */
-    private final RingThread[] rings;
+    /** The io_uring backend's rings; empty on THREADS. */
+    private final EngineRing[] rings;
     /** The thread-pool backend; null on IO_URING. */
     private final ThreadPoolSink threadPool;
     private final Set<DirectFile> files = ConcurrentHashMap.newKeySet();
@@ -88,20 +90,23 @@ public final class IoEngine implements AutoCloseable {
         this.delivery = new Delivery(config.completionMode() == CompletionMode.INLINE ? null : deferred,
                 offloadExecutor);
         if (backend == Backend.THREADS) {
-            this.rings = new RingThread[0];
+            this.rings = new EngineRing[0];
             this.threadPool = new ThreadPoolSink("dioring-io", config.threads(), config.submitQueueCapacity(),
                     delivery);
             return;
         }
         this.threadPool = null;
-        this.rings = new RingThread[config.rings()];
+        this.rings = new EngineRing[config.rings()];
         try {
             for (int i = 0; i < rings.length; i++) {
-                rings[i] = new RingThread("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
-                        config.submitQueueCapacity());
+                rings[i] = config.submission() == Submission.CALLERS
+                        ? SharedRing.kernel("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
+                                config.submitQueueCapacity())
+                        : new RingThread("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
+                                config.submitQueueCapacity());
             }
         } catch (IOException | RuntimeException e) {
-            for (RingThread r : rings) {
+            for (EngineRing r : rings) {
                 if (r != null) {
                     r.close(false);
                 }
@@ -252,7 +257,7 @@ public final class IoEngine implements AutoCloseable {
             return threadPool.syscalls();
         }
         long n = 0;
-        for (RingThread r : rings) {
+        for (EngineRing r : rings) {
             n += r.loop().slicesIssued();
         }
         return n;
@@ -268,7 +273,7 @@ public final class IoEngine implements AutoCloseable {
             return threadPool.coalescedRequests();
         }
         long n = 0;
-        for (RingThread r : rings) {
+        for (EngineRing r : rings) {
             n += r.loop().coalescedRequests();
         }
         return n;
@@ -277,7 +282,7 @@ public final class IoEngine implements AutoCloseable {
     /** io_uring_enter calls so far, over every ring thread; 0 on THREADS (no ring is entered). */
     public long enterCalls() {
         long n = 0;
-        for (RingThread r : rings) {
+        for (EngineRing r : rings) {
             n += r.ring().enterCalls();
         }
         return n;
@@ -457,15 +462,25 @@ public final class IoEngine implements AutoCloseable {
         if (threadPool != null) {
             return threadPool;
         }
-        RingThread current = RingThread.current();
+        EngineRing current = EngineRing.current();
         if (current != null) {
-            for (RingThread r : rings) {
+            for (EngineRing r : rings) {
                 if (r == current) {
                     return r;
                 }
             }
         }
-        return rings[(int) Long.remainderUnsigned(Thread.currentThread().threadId(), rings.length)];
+        int n = rings.length;
+        int preferred = (int) Long.remainderUnsigned(Thread.currentThread().threadId(), n);
+        // Callers drive the rings themselves: take one nobody drives now, so callers on
+        // different CPUs do not queue behind one another; all driven, the preferred one.
+        for (int i = 0; i < n; i++) {
+            EngineRing r = rings[preferred + i < n ? preferred + i : preferred + i - n];
+            if (r.looksFree()) {
+                return r;
+            }
+        }
+        return rings[preferred];
     }
 
     /** Where this engine's results go (see {@link Delivery}). */
@@ -512,7 +527,7 @@ public final class IoEngine implements AutoCloseable {
      * that errno, and refuses new ones.
      */
     public Throwable failure() {
-        for (RingThread r : rings) {
+        for (EngineRing r : rings) {
             Throwable f = r.failure();
             if (f != null) {
                 return f;
@@ -572,17 +587,17 @@ public final class IoEngine implements AutoCloseable {
             }
             closed = true;
         }
-        for (RingThread r : rings) {
+        for (EngineRing r : rings) {
             r.close(cancel);
         }
         if (threadPool != null) {
             threadPool.close(cancel);
         }
-        if (RingThread.current() != null || (threadPool != null && ThreadPoolSink.current() == threadPool)) {
+        if (EngineRing.current() != null || (threadPool != null && ThreadPoolSink.current() == threadPool)) {
             // Called from an inline callback on one of our ring threads: it cannot wait for
             // itself. Finish on another thread once every ring has stopped.
             Thread.ofVirtual().name("dioring-close").start(() -> {
-                for (RingThread r : rings) {
+                for (EngineRing r : rings) {
                     r.close(cancel);
                 }
                 if (threadPool != null) {

@@ -49,7 +49,8 @@ class CloseTest {
         int rings = 2;
         Path p = dir.resolve("closing");
         Files.write(p, new byte[8 * BLOCK]);
-        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE);
+        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE)
+                .withSubmission(Submission.RING_THREADS); // RingStall stalls a ring thread
         try (IoEngine engine = IoEngine.create(config)) {
             DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
             int fd = f.fd();
@@ -155,7 +156,8 @@ class CloseTest {
             org.junit.jupiter.api.Assumptions.assumeTrue(false, "mkfifo: " + why);
         }
         // One ring: the stall below must hold the ring the queued reads go to.
-        EngineConfig config = EngineConfig.defaults().withRings(1).withCompletionMode(CompletionMode.INLINE);
+        EngineConfig config = EngineConfig.defaults().withRings(1).withCompletionMode(CompletionMode.INLINE)
+                .withSubmission(Submission.RING_THREADS); // RingStall stalls a ring thread
         IoEngine engine = IoEngine.create(config);
         // A pipe nobody writes to: reads from it stay in flight until cancelled.
         DirectFile pipe = engine.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE, DirectIoPolicy.OFF);
@@ -207,7 +209,8 @@ class CloseTest {
         int rings = 2;
         Path p = dir.resolve("held");
         Files.write(p, new byte[4 * BLOCK]);
-        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE);
+        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE)
+                .withSubmission(Submission.RING_THREADS); // RingStall stalls a ring thread
         IoEngine engine = IoEngine.create(config);
         DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
         MemorySegment src = engine.buffers().allocate(BLOCK);

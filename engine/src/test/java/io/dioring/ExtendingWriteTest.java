@@ -69,7 +69,8 @@ class ExtendingWriteTest {
         int rings = 2;
         Path p = dir.resolve("slow-extend");
         Files.write(p, new byte[16 * BLOCK]);
-        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE);
+        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE)
+                .withSubmission(Submission.RING_THREADS); // RingStall stalls a ring thread
         try (IoEngine engine = IoEngine.create(config);
                 DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment slowBuf = stamped(engine, 16, 3);

@@ -92,7 +92,8 @@ class OverlapOrderingTest {
         byte[] old = new byte[8 * BLOCK];
         Arrays.fill(old, (byte) 0x11);
         Files.write(p, old);
-        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE);
+        EngineConfig config = EngineConfig.defaults().withRings(rings).withCompletionMode(CompletionMode.INLINE)
+                .withSubmission(Submission.RING_THREADS); // RingStall stalls a ring thread
         try (IoEngine engine = IoEngine.create(config);
                 DirectFile f = engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             byte[] fresh = new byte[BLOCK];

@@ -202,6 +202,7 @@ class RingFeaturesTest {
         AtomicInteger bad = new AtomicInteger();
         CountDownLatch followUpsDone = new CountDownLatch(8);
         try (IoEngine deferred = IoEngine.create(EngineConfig.defaults().withRings(1) // the stall holds the one ring
+                .withSubmission(Submission.RING_THREADS) // ... thread
                 .withCompletionMode(CompletionMode.DEFERRED)
                 .withCompletionExecutor(handOff));
                 DirectFile f = deferred.open(path, StandardOpenOption.READ)) {
@@ -378,17 +379,25 @@ class RingFeaturesTest {
     @Test
     void singleIssuerAndDeferTaskrunAreTaken() throws Exception {
         assumeKernelAtLeast(6, 1, "IORING_SETUP_DEFER_TASKRUN");
-        RingSetup threadRing = engine.ringSetup();
-        assertTrue(threadRing.singleIssuer() && threadRing.deferTaskrun(),
-                () -> "ring thread set-up: " + RingSetup.flagNames(threadRing.flags()) + ", refused: "
-                        + threadRing.refusals());
+        try (IoEngine threads = IoEngine.create(EngineConfig.defaults().withSubmission(Submission.RING_THREADS))) {
+            RingSetup threadRing = threads.ringSetup();
+            assertTrue(threadRing.singleIssuer() && threadRing.deferTaskrun(),
+                    () -> "ring thread set-up: " + RingSetup.flagNames(threadRing.flags()) + ", refused: "
+                            + threadRing.refusals());
+        }
+        // Rings their callers enter have many submitters, so neither; nor COOP_TASKRUN (a
+        // completion's task work must reach a submitter parked in the scheduler).
+        RingSetup shared = engine.ringSetup();
+        assertFalse(shared.singleIssuer() || shared.deferTaskrun() || (shared.flags() & RingSetup.COOP_TASKRUN) != 0,
+                () -> "caller-driven ring set-up: " + RingSetup.flagNames(shared.flags()));
         try (OwnedRing ring = engine.ownedRing(8)) {
             RingSetup owned = ring.ring().setup();
             assertTrue(owned.singleIssuer() && owned.deferTaskrun(),
                     () -> "owned ring set-up: " + RingSetup.flagNames(owned.flags()) + ", refused: "
                             + owned.refusals());
         }
-        System.out.println("SINGLE_ISSUER + DEFER_TASKRUN: taken (" + RingSetup.flagNames(threadRing.flags()) + ")");
+        System.out.println("SINGLE_ISSUER + DEFER_TASKRUN: taken on ring threads and owned rings; caller-driven rings: "
+                + RingSetup.flagNames(shared.flags()));
     }
 
     @Test

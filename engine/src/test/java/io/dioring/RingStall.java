@@ -13,7 +13,8 @@ import java.util.function.Predicate;
 
 /**
  * Makes one ring of an engine deterministically slow, without timing: on an engine with
- * {@link CompletionMode#INLINE} completions, a read's callback runs on the ring thread and
+ * {@link Submission#RING_THREADS} (callers that enter the rings themselves would go round a
+ * stalled thread) and {@link CompletionMode#INLINE} completions, a read's callback runs on the ring thread and
  * blocks it until {@link #release()} (as it does on a DEFERRED engine whose executor returns
  * only when the callback has run). Whatever is later handed to that ring waits in its
  * queue (in flight, as far as the file is concerned) until then.

@@ -61,6 +61,12 @@ public final class RingLoop {
     private int submitBatch;
     /** Run between two CQEs' dispatch to pull in requests queued elsewhere; null for none. */
     private Runnable refill;
+    /**
+     * Whether results reaped now may run their callbacks here: true on a ring's own thread;
+     * false while a submitting caller drives a shared ring, which runs nobody's callbacks
+     * (seed 001): it wakes waiters and hands the rest on ({@link Delivery#offRing}).
+     */
+    private boolean callbacksHere = true;
 
     /**
      * @param ring the ring to drive
@@ -189,6 +195,20 @@ public final class RingLoop {
      */
     public void refill(Runnable refill) {
         this.refill = refill;
+    }
+
+    /** Sets whether results reaped from now on may run their callbacks on this thread (see the field). */
+    public void callbacksHere(boolean here) {
+        callbacksHere = here;
+    }
+
+    public boolean callbacksHere() {
+        return callbacksHere;
+    }
+
+    /** Whether slices wait to be issued again (short, EAGAIN), for the next {@link #prepare}. */
+    public boolean hasResubmissions() {
+        return resubmitCount > 0;
     }
 
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
@@ -461,6 +481,10 @@ public final class RingLoop {
         requestsCompleted++;
         io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.IO_URING); // JFR: the single result is known
         Completion.notifyListener(r);
-        delivery.onRing(r);
+        if (callbacksHere) {
+            delivery.onRing(r);
+        } else {
+            delivery.offRing(r);
+        }
     }
 }

@@ -49,12 +49,11 @@ import java.util.concurrent.locks.LockSupport;
  *     reused: a late write would land in someone else's file).
  * </ul>
  */
-public final class RingThread implements RequestSink {
+public final class RingThread implements EngineRing {
     private static final int OP_READ = io_uring_h.IORING_OP_READ();
     private static final long WAKE = 1;
     /** Our own SQEs that may be in flight beside the slices: the wake-up read and a cancel. */
     public static final int RESERVED_SQES = 2;
-    private static final ThreadLocal<RingThread> CURRENT = new ThreadLocal<>();
     /** The 8 bytes written to the eventfd: the value 1. Never freed, never changed. */
     private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
 
@@ -162,10 +161,16 @@ public final class RingThread implements RequestSink {
 
     /** The ring thread the calling thread is, or null. */
     public static RingThread current() {
-        return CURRENT.get();
+        return RingThreads.current() instanceof RingThread rt ? rt : null;
+    }
+
+    @Override
+    public boolean looksFree() {
+        return true;
     }
 
     /** The kernel ring (set-up and counters), or null when it is a simulated one. */
+    @Override
     public Ring ring() {
         return ring instanceof Ring r ? r : null;
     }
@@ -176,11 +181,13 @@ public final class RingThread implements RequestSink {
      * thread instead ({@code DirectFile}'s extending writes). False for a simulated or
      * fault-injecting ring (tests), whose requests must all go through it.
      */
+    @Override
     public boolean kernelRing() {
         return kernelRing;
     }
 
     /** The loop (counters only; it belongs to the ring thread). */
+    @Override
     public RingLoop loop() {
         return loop;
     }
@@ -191,6 +198,7 @@ public final class RingThread implements RequestSink {
     }
 
     /** Why the ring stopped working, or null while it is healthy (or was closed normally). */
+    @Override
     public Throwable failure() {
         return failure;
     }
@@ -300,6 +308,7 @@ public final class RingThread implements RequestSink {
      * and fails what is queued. Returns at once when called on the ring thread itself
      * (from an inline callback): the ring then closes when it next looks.
      */
+    @Override
     public void close(boolean cancel) {
         synchronized (this) {
             if (state == RUNNING) {
@@ -334,7 +343,7 @@ public final class RingThread implements RequestSink {
     }
 
     private void run() {
-        CURRENT.set(this);
+        RingThreads.markCurrent(this);
         try {
             ring = factory.create();
             eventFd = Libc.eventfd(0, libc_h.EFD_CLOEXEC());

@@ -19,7 +19,9 @@ public final class Completion {
         Thread waiter = r.waiter;
         if (waiter != null) {
             r.delivered = true;
-            LockSupport.unpark(waiter);
+            if (waiter != Thread.currentThread()) {
+                LockSupport.unpark(waiter); // a caller that reaped its own result does not park at all
+            }
             return;
         }
         CompletionHandler<Object> handler = r.handler;

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The seeded simulated ring under a real {@link RingThread}: many submitter threads, the
+ * The seeded simulated ring under a real {@link RingThread}, and under a {@link SharedRing}
+ * its submitters drive themselves: many submitter threads, the
  * ring completing short, failing, out of order, with EAGAIN and partial submits, and
  * io_uring_enter failing for good. Every request completes exactly once with the
  * outcome its faults call for.
@@ -66,7 +67,23 @@ class SimulatedRingThreadTest {
         run(11, true);
     }
 
+    @Test
+    void faultsOnACallerDrivenRingStillCompleteEveryRequestOnceFromManyThreads() throws Exception {
+        for (long seed = 1; seed <= 3; seed++) {
+            run(seed, false, true);
+        }
+    }
+
+    @Test
+    void aFatalEnterErrorOnACallerDrivenRingFailsWhatIsLeftOnceAndRefusesNewWork() throws Exception {
+        run(11, true, true);
+    }
+
     private void run(long seed, boolean breakIt) throws Exception {
+        run(seed, breakIt, false);
+    }
+
+    private void run(long seed, boolean breakIt, boolean callerDriven) throws Exception {
         SimulatedRing sim = new SimulatedRing(seed, 16, 32);
         // No stale or unknown CQEs here: a real kernel posts none, and they take CQ room the
         // engine cannot know of (the RingLoop property test covers ignoring them).
@@ -77,11 +94,13 @@ class SimulatedRingThreadTest {
         f.eagain = 0.05;
         f.shortAt = 40L * BLOCK + 512;
         if (breakIt) {
-            sim.failSubmitAfter = 200;
+            // Callers' turns submit what they drained in one call: fewer calls for the same work.
+            sim.failSubmitAfter = callerDriven ? 40 : 200;
         }
         ExecutorService deferred = Executors.newFixedThreadPool(2);
-        RingThread thread = new RingThread("sim-ring-" + seed, () -> sim, 0, new Delivery(deferred, Runnable::run),
-                16);
+        Delivery delivery = new Delivery(deferred, Runnable::run);
+        EngineRing thread = callerDriven ? SharedRing.of("sim-shared-" + seed, sim, 0, delivery, 16)
+                : new RingThread("sim-ring-" + seed, () -> sim, 0, delivery, 16);
         int threads = 4;
         int perThread = 300;
         int n = threads * perThread;
@@ -175,6 +194,9 @@ class SimulatedRingThreadTest {
             } else {
                 assertNull(thread.failure());
                 assertNotNull(thread.loop());
+                if (thread instanceof SharedRing shared) {
+                    assertTrue(shared.callerTurns() > 0, "submitters drove the ring themselves");
+                }
             }
         } finally {
             thread.close(false);

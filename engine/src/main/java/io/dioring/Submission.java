@@ -1,0 +1,27 @@
+package io.dioring;
+
+/**
+ * Who enters the engine's io_uring rings ({@link EngineConfig#submission()}).
+ *
+ * <p>Measured on 2 CPUs (README, "Caller-driven rings"): on a device where a read finishes
+ * inside {@code io_uring_enter} (a RAM disk, the page cache, a fast NVMe drive) the kernel's
+ * work for it runs on the thread that enters the ring, so one ring thread serialises every
+ * caller's reads on one CPU; callers that enter the ring themselves spread that work over
+ * the CPUs they run on and skip the hand-off to the ring thread and back.
+ */
+public enum Submission {
+    /**
+     * The calling thread (virtual or platform) writes its request's SQEs and enters a ring
+     * itself, taking one nobody else is driving; a read that completes inside that call
+     * returns without parking or waking anyone. Completions that finish later are reaped by
+     * the next caller to enter that ring, or by the ring's reaper thread, woken only for
+     * those. The default.
+     */
+    CALLERS,
+    /**
+     * Each ring has its own thread, which takes requests from an inbox, enters the ring and
+     * wakes the waiters: submitters never make a system call. Better where submitters must
+     * not spend their own time in the kernel.
+     */
+    RING_THREADS
+}
