@@ -25,7 +25,7 @@ class BenchVerifyTest {
         Path file = dir.resolve("verify.dat");
         String[] common = {"--file", file.toString(), "--size", "1m", "--bs", "8k", "--qd", "4", "--jobs",
             String.valueOf(jobs), "--engine", engine, "--seed", "42"};
-        BenchCommandTest.Run written = bench(common, "--rw", "randwrite", "--runtime", "0.2", "--verify");
+        BenchCommandTest.Run written = bench(common, "--rw", "randread", "--runtime", "0.2", "--verify");
         assertEquals(0, written.status(), () -> "stderr: " + written.err());
         assertTrue(written.out().contains("verify: 128 blocks (1048576 bytes) checked, all correct"), written.out());
 
