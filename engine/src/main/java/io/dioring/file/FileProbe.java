@@ -23,11 +23,22 @@ public final class FileProbe {
     private FileProbe() {}
 
     /**
-     * The file's O_DIRECT alignment: STATX_DIOALIGN where the filesystem reports it, else
-     * the logical block size of a block device, else {@link DioAlignment#noneReported()}:
-     * filesystems that state no rule (FUSE, NFS, tmpfs) leave the decision to the kernel.
+     * The O_DIRECT alignment to enforce on the file: what the kernel reports ({@link
+     * #reportedAlignment}), with a memory alignment below the page size believed only after
+     * {@link MemoryAlignmentCheck} has seen the device honour it (held to the page size
+     * otherwise; the source then says why).
      */
     public static DioAlignment alignment(int fd) {
+        return MemoryAlignmentCheck.check(fd, reportedAlignment(fd));
+    }
+
+    /**
+     * The file's O_DIRECT alignment as the kernel reports it: STATX_DIOALIGN where the
+     * filesystem reports it, else the logical block size of a block device, else {@link
+     * DioAlignment#noneReported()}: filesystems that state no rule (FUSE, NFS, tmpfs) leave
+     * the decision to the kernel.
+     */
+    public static DioAlignment reportedAlignment(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment stx = arena.allocate(statx.layout());
             int r = Libc.statx(fd, "", libc_h.AT_EMPTY_PATH(), libc_h.STATX_DIOALIGN() | libc_h.STATX_TYPE(), stx);

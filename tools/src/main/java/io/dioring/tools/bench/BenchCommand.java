@@ -96,9 +96,21 @@ public final class BenchCommand implements Callable<Integer> {
                     + "where it can be set up, else threads; as fio's --ioengine. Default ${DEFAULT-VALUE}.")
     private String engineName;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", hidden = true,
-            description = "Seed of the offset generator.")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+            description = "Seed of the offset generator and, with --verify, the run seed in every block's header "
+                    + "(--verify-only must be given the same); default ${DEFAULT-VALUE}.")
     private long seed;
+
+    @Option(names = "--verify",
+            description = "As fio's verify=crc32c: after the run, write every block of --size with a header "
+                    + "(magic, offset, --seed, the block's crc32c), read each back and check it, with --jobs jobs "
+                    + "of --qd I/Os; exit 1 naming the offset on a mismatch.")
+    private boolean verify;
+
+    @Option(names = "--verify-only",
+            description = "Read and check every block a previous --verify run wrote (same --bs, --size, --seed); "
+                    + "no timed run, nothing written. --rw and --runtime are then ignored.")
+    private boolean verifyOnly;
 
     /** Whether stderr is a terminal; a seam so tests can pretend it is one. */
     BooleanSupplier stderrIsTerminal = () -> Terminal.isTerminal(Terminal.STDERR_FD);
@@ -130,6 +142,12 @@ public final class BenchCommand implements Callable<Integer> {
                     err.flush();
                     return EXIT_USAGE;
                 }
+                if (verifyOnly || verify) {
+                    Integer status = verify(engine, f, p, out, err);
+                    if (status != null) {
+                        return status;
+                    }
+                }
                 long written = BenchFile.fill(engine, f, p.size());
                 if (written > 0 && !json) {
                     out.println("laid out " + file + ": wrote " + written + " bytes of random data");
@@ -149,7 +167,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 out.println(json ? report.json() : report.human(file, f));
                 out.flush();
-                return 0;
+                return verify ? verifyPass(engine, f, p, out, err) : 0;
             } finally {
                 f.close();
             }
@@ -160,6 +178,52 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("dioring bench: interrupted");
+            err.flush();
+            return EXIT_FAILED;
+        }
+    }
+
+    /** --verify-only: the check alone (a status); --verify: nothing yet (null), the pass follows the run. */
+    private Integer verify(IoEngine engine, DirectFile f, BenchParameters p, PrintWriter out, PrintWriter err)
+            throws IOException {
+        if (!verifyOnly) {
+            return null;
+        }
+        if (Files.size(file) < p.size()) {
+            err.println("dioring bench: --verify-only: " + file + " holds " + Files.size(file) + " bytes, fewer than "
+                    + "--size " + p.size() + ": it was not written by --verify with this --size");
+            err.flush();
+            return EXIT_FAILED;
+        }
+        return check(engine, f, p, out, err);
+    }
+
+    private int verifyPass(IoEngine engine, DirectFile f, BenchParameters p, PrintWriter out, PrintWriter err) {
+        BlockVerifier v = new BlockVerifier(engine, f, p.bs(), p.size() / p.bs(), p.qd(), p.jobs(), seed);
+        try {
+            long bytes = v.writeAll();
+            if (!json) {
+                out.println("verify: wrote " + bytes + " bytes in " + p.size() / p.bs() + " blocks with headers");
+            }
+        } catch (Exception e) {
+            err.println("dioring bench: verify write: " + e.getMessage());
+            err.flush();
+            return EXIT_FAILED;
+        }
+        return check(engine, f, p, out, err);
+    }
+
+    private int check(IoEngine engine, DirectFile f, BenchParameters p, PrintWriter out, PrintWriter err) {
+        BlockVerifier v = new BlockVerifier(engine, f, p.bs(), p.size() / p.bs(), p.qd(), p.jobs(), seed);
+        try {
+            long bytes = v.checkAll();
+            if (!json) {
+                out.println("verify: " + p.size() / p.bs() + " blocks (" + bytes + " bytes) checked, all correct");
+                out.flush();
+            }
+            return 0;
+        } catch (Exception e) {
+            err.println("dioring bench: " + e.getMessage());
             err.flush();
             return EXIT_FAILED;
         }
@@ -192,6 +256,14 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--submit-batch " + submitBatch + ": must be in [0, --qd " + qd
                     + "] (0 submits once per reap)");
         }
+        if (verify && verifyOnly) {
+            throw new IllegalArgumentException("--verify and --verify-only: give one (--verify writes and checks, "
+                    + "--verify-only checks what a --verify run wrote)");
+        }
+        if ((verify || verifyOnly) && bsBytes < BlockVerifier.HEADER) {
+            throw new IllegalArgumentException("--bs " + bs + ": --verify needs blocks of at least "
+                    + BlockVerifier.HEADER + " bytes (the header)");
+        }
         return new BenchParameters(workload, (int) bsBytes, sizeBytes, qd, jobs,
                 (long) (runtimeSeconds * 1e9), !noFixedBuffers, submitBatch);
     }
@@ -216,6 +288,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     private DirectFile open(IoEngine engine, BenchParameters p, boolean existed) throws IOException {
         DirectIoPolicy policy = noDirect ? DirectIoPolicy.OFF : DirectIoPolicy.REQUIRED;
+        if (verifyOnly) {
+            return engine.open(file, StandardOpenOption.READ, policy);
+        }
         boolean bigEnough = existed && Files.size(file) >= p.size();
         if (bigEnough && !p.workload().writes()) {
             return engine.open(file, StandardOpenOption.READ, policy);
