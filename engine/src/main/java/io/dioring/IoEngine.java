@@ -376,6 +376,18 @@ public final class IoEngine implements AutoCloseable {
     }
 
     /**
+     * A {@link java.nio.file.FileSystem} whose paths are the platform's, one to one, and whose
+     * files' channels and streams ({@code Files.newByteChannel}, {@code FileChannel.open},
+     * {@code Files.readAllBytes}, ...) go through this engine, buffered unless opened with
+     * {@code ExtendedOpenOption.DIRECT}; see {@link io.dioring.fs.DioringFileSystemProvider}.
+     * Closing it leaves the engine open.
+     */
+    public java.nio.file.FileSystem fileSystem() {
+        checkOpen();
+        return io.dioring.fs.DioringFileSystemProvider.over(this);
+    }
+
+    /**
      * Wraps a descriptor the caller opened (with flags of its own choosing, as a dd-style
      * tool must). The descriptor stays the caller's: closing the {@link DirectFile} waits
      * for its I/O but does not close it.

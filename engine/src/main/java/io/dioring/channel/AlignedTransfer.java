@@ -2,6 +2,7 @@ package io.dioring.channel;
 
 import io.dioring.DirectFile;
 import io.dioring.IoBuffers;
+import io.dioring.file.FileProbe;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -33,8 +34,15 @@ import java.util.concurrent.locks.StampedLock;
  * serialized against every write of the channel, not only overlapping ones.
  *
  * <p>The lock is the channel's: other channels or processes writing the same file are not
- * ordered against its read-modify-writes, and {@link #size()} is the size this channel
- * tracks (its own writes and truncations, and the size at open).
+ * ordered against its read-modify-writes. {@link #size()} is the file's size as fstat(2)
+ * gives it, so it sees every writer.
+ *
+ * <h2>Appends</h2>
+ * An APPEND channel's descriptor has O_APPEND (and never O_DIRECT): the kernel puts each
+ * write at the file's end as it is when the write is made, across channels and processes.
+ * {@link #append} writes in pieces of at most the file's largest single I/O, one after the
+ * other (the engine would otherwise split a larger write into slices that could land in
+ * any order), under the exclusive lock so the channel's own appends keep their order.
  */
 final class AlignedTransfer {
     private final DirectFile file;
@@ -143,7 +151,9 @@ final class AlignedTransfer {
             return 0;
         }
         MemorySegment source = BufferViews.remaining(src);
-        if (!append && goesDirect(source, position, length)) {
+        if (append) {
+            append(source, length);
+        } else if (goesDirect(source, position, length)) {
             long stamp = lock.readLock();
             try {
                 file.writeFully(position, source);
@@ -151,14 +161,13 @@ final class AlignedTransfer {
                 lock.unlockRead(stamp);
             }
         } else {
-            boolean exclusive = append || !isAligned(position) || !isAligned(length);
+            boolean exclusive = !isAligned(position) || !isAligned(length);
             long stamp = exclusive ? lock.writeLock() : lock.readLock();
             try {
-                long at = append ? file.size() : position;
-                if (goesDirect(source, at, length)) {
-                    file.writeFully(at, source);
+                if (goesDirect(source, position, length)) {
+                    file.writeFully(position, source);
                 } else {
-                    writeBounced(source, at, length);
+                    writeBounced(source, position, length);
                 }
             } finally {
                 lock.unlock(stamp);
@@ -166,6 +175,39 @@ final class AlignedTransfer {
         }
         src.position(src.position() + length);
         return length;
+    }
+
+    /** Writes {@code source} at the file's end through the O_APPEND descriptor (see the class comment). */
+    private void append(MemorySegment source, int length) throws IOException {
+        assert !file.isDirect() : "an APPEND channel is buffered";
+        long stamp = lock.writeLock();
+        try {
+            int piece = (int) Math.min(CHUNK_BYTES, file.maxIoBytes());
+            MemorySegment bounce = source.isNative() ? null : buffers.takeFor(file, Math.min(piece, length));
+            try {
+                for (long done = 0; done < length; ) {
+                    int n = (int) Math.min(piece, length - done);
+                    MemorySegment part = source.asSlice(done, n);
+                    if (bounce != null) {
+                        MemorySegment.copy(part, 0, bounce, 0, n);
+                        part = bounce.asSlice(0, n);
+                    }
+                    long end = FileProbe.size(fd());
+                    file.writeFully(Math.max(0, end), part); // O_APPEND: the kernel writes at the end whatever the offset
+                    done += n;
+                }
+            } finally {
+                if (bounce != null) {
+                    buffers.give(bounce);
+                }
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    private int fd() {
+        return file.fd();
     }
 
     private void writeBounced(MemorySegment source, long position, int length) throws IOException {
@@ -232,26 +274,34 @@ final class AlignedTransfer {
         return -1;
     }
 
-    /** The size as this channel tracks it, never the transient length of a read-modify-write. */
-    long size() {
+    /** The file's size (fstat), never the transient length of this channel's read-modify-write. */
+    long size() throws IOException {
         long stamp = lock.tryOptimisticRead();
-        long size = file.size();
+        long size = fstatSize();
         if (stamp != 0 && lock.validate(stamp)) {
             return size;
         }
         stamp = lock.readLock();
         try {
-            return file.size();
+            return fstatSize();
         } finally {
             lock.unlockRead(stamp);
         }
+    }
+
+    private long fstatSize() throws IOException {
+        long size = FileProbe.size(fd());
+        if (size < 0) {
+            throw new io.dioring.DirectIoException((int) -size, "fstat", file.path(), 0, 0);
+        }
+        return size;
     }
 
     /** Cuts the file to {@code newSize} if it is longer (never grows it, as FileChannel.truncate). */
     void truncate(long newSize) throws IOException {
         long stamp = lock.writeLock();
         try {
-            if (newSize < file.size()) {
+            if (newSize < fstatSize()) {
                 file.truncate(newSize);
             }
         } finally {

@@ -2,9 +2,11 @@ package io.dioring.channel;
 
 import io.dioring.DirectFile;
 import io.dioring.IoBuffers;
-import io.dioring.DirectIoException;
 import io.dioring.IoEngine;
+import io.dioring.DirectIoPolicy;
+import io.dioring.ffi.Libc;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -18,6 +20,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,17 +34,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>What works</h2>
  * Positional and relative {@code read}/{@code write}, scattering and gathering,
- * {@code position}, {@code size}, {@code truncate} (never grows; the position is clamped),
- * {@code force} (fsync / fdatasync), {@code transferTo}/{@code transferFrom} (a copy loop
- * through an aligned buffer), {@code isOpen}/{@code close}, with the JDK's results: -1 at or
- * beyond the end of file, 0 for a buffer without room. Options: READ, WRITE, APPEND (the
- * channel writes at the size before each relative write, under its position lock;
- * positional writes go where they are told), CREATE, CREATE_NEW, TRUNCATE_EXISTING,
- * DELETE_ON_CLOSE, DSYNC, SYNC, SPARSE (ignored, as on Linux), ExtendedOpenOption.DIRECT
- * (the default anyway) and a {@link io.dioring.DirectIoPolicy} (default REQUIRED). A
- * writable channel opens the file for reading too (a write covering part of an alignment
- * unit reads that unit back first), so a file the process may write but not read cannot be
- * opened for writing.
+ * {@code position}, {@code size} (fstat: every writer's bytes count), {@code truncate}
+ * (never grows; the position is clamped), {@code force} (fsync / fdatasync),
+ * {@code transferTo}/{@code transferFrom} (a copy loop through an aligned buffer, with the
+ * JDK's edge cases: see {@link ChannelTransfers}), {@link #map} (through a platform channel
+ * on the same open file), {@link #lock}/{@link #tryLock} (open-file-description locks on
+ * this channel's descriptor: see {@link OfdLock}), {@code isOpen}/{@code close}, with the
+ * JDK's results: -1 at or beyond the end of file, 0 for a buffer without room. Options:
+ * READ, WRITE, APPEND (O_APPEND, buffered: the kernel writes at the end, across channels
+ * and processes), CREATE, CREATE_NEW, TRUNCATE_EXISTING, DELETE_ON_CLOSE, DSYNC, SYNC,
+ * NOFOLLOW_LINKS, SPARSE (ignored, as on Linux), ExtendedOpenOption.DIRECT (REQUIRED) and a
+ * {@link io.dioring.DirectIoPolicy} (default REQUIRED for {@link IoEngine#openChannel}). A
+ * writable O_DIRECT channel opens the file for reading too (a write covering part of an
+ * alignment unit reads that unit back first).
  *
  * <h2>Buffers</h2>
  * Any {@link ByteBuffer} at any position and length, at any file offset. A direct buffer
@@ -61,48 +67,53 @@ import java.util.concurrent.locks.ReentrantLock;
  * bounce-buffer transfer may have been cut short between chunks); later calls get
  * {@link ClosedChannelException}. An I/O already submitted is never abandoned (the kernel
  * may still write its buffer): close waits for it, and the caller returns when it ends.
- *
- * <h2>Not supported</h2>
- * {@link #map} and {@link #lock}/{@link #tryLock} throw {@link UnsupportedOperationException}:
- * a mapping bypasses direct I/O, and POSIX record locks through a second descriptor would
- * not keep the JDK's per-channel lock semantics (closing any descriptor of the file drops
- * them all).
+ * An interrupted transfer closes both of its channels, as the JDK's.
  */
 public final class DirectFileChannel extends FileChannel {
     private final DirectFile file;
+    private final int fd;
     private final AlignedTransfer transfer;
+    private final OfdLock.Table locks = new OfdLock.Table();
     private final IoBuffers buffers;
     private final ChannelOptions options;
     private final ReentrantLock positionLock = new ReentrantLock();
     private long position; // guarded by positionLock
 
-    private DirectFileChannel(DirectFile file, IoBuffers buffers, ChannelOptions options) {
+    private DirectFileChannel(DirectFile file, int fd, IoBuffers buffers, ChannelOptions options) {
         this.file = file;
+        this.fd = fd;
         this.buffers = buffers;
         this.options = options;
         this.transfer = new AlignedTransfer(file, buffers);
     }
 
     /**
-     * Opens {@code path} on {@code engine} with {@link FileChannel#open}'s options.
+     * Opens {@code path} on {@code engine} with {@link FileChannel#open}'s options (O_DIRECT
+     * unless a {@link io.dioring.DirectIoPolicy} says otherwise).
      *
      * @throws java.nio.file.NoSuchFileException when the file does not exist (and is not created)
      * @throws java.nio.file.FileAlreadyExistsException for CREATE_NEW on an existing file
      * @throws UnsupportedOperationException for an option the channel does not support
      */
     public static FileChannel open(IoEngine engine, Path path, OpenOption... options) throws IOException {
+        return open(engine, path, Arrays.asList(options), DirectIoPolicy.REQUIRED, 0666);
+    }
+
+    /**
+     * Opens {@code path} with {@code options}, {@code defaultPolicy} when they name no
+     * {@link io.dioring.DirectIoPolicy} (nor ExtendedOpenOption.DIRECT, which means REQUIRED),
+     * creating the file with permission bits {@code mode} (less the umask).
+     */
+    public static FileChannel open(IoEngine engine, Path path, Iterable<? extends OpenOption> options,
+            DirectIoPolicy defaultPolicy, int mode) throws IOException {
         Objects.requireNonNull(engine, "engine");
-        ChannelOptions parsed = ChannelOptions.parse(path, options);
-        DirectFile file;
+        ChannelOptions parsed = ChannelOptions.parse(path, defaultPolicy, options);
+        FileOpener.Opened opened = FileOpener.open(engine, path, parsed, mode);
         try {
-            file = engine.open(path, parsed.engineOptions());
-        } catch (DirectIoException e) {
-            throw "open".equals(e.op()) ? OpenErrors.translate(e, path) : e;
-        }
-        try {
-            return new DirectFileChannel(file, engine.buffers(), parsed);
+            return new DirectFileChannel(opened.file(), opened.fd(), engine.buffers(), parsed);
         } catch (RuntimeException e) {
-            file.close();
+            opened.file().close();
+            Libc.close(opened.fd());
             throw e;
         }
     }
@@ -365,99 +376,73 @@ public final class DirectFileChannel extends FileChannel {
         }
     }
 
-    // ---- transfers -----------------------------------------------------------------------
+    // ---- transfers, mapping, locks ------------------------------------------------------
 
     @Override
     public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-        if (position < 0 || count < 0) {
-            throw new IllegalArgumentException("transferTo(position " + position + ", count " + count
-                    + "): both must be >= 0");
-        }
-        ensureOpen();
-        if (!target.isOpen()) {
-            throw new ClosedChannelException();
-        }
-        if (!options.readable()) {
-            throw new NonReadableChannelException();
-        }
-        if (position > size()) {
-            return 0;
-        }
-        return pump(position, count, (buf, at) -> read(buf, at), (buf, at) -> target.write(buf));
+        return ChannelTransfers.transferTo(this, file, buffers, options.readable(), position, count, target);
     }
 
     @Override
     public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-        if (position < 0 || count < 0) {
-            throw new IllegalArgumentException("transferFrom(position " + position + ", count " + count
-                    + "): both must be >= 0");
+        return ChannelTransfers.transferFrom(this, file, buffers, options.writable(), options.append(), src,
+                position, count);
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+        checkMappable(mode);
+        try (FileChannel platform = platformChannel(mode)) {
+            return platform.map(mode, position, size);
         }
+    }
+
+    @Override
+    public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {
+        checkMappable(mode);
+        try (FileChannel platform = platformChannel(mode)) {
+            return platform.map(mode, offset, size, arena);
+        }
+    }
+
+    private void checkMappable(MapMode mode) throws ClosedChannelException {
         ensureOpen();
-        if (!src.isOpen()) {
-            throw new ClosedChannelException();
+        Objects.requireNonNull(mode, "mode");
+        if (!options.readable() && (file.isDirect() || options.append() || !options.writable())) {
+            throw new NonReadableChannelException();
         }
-        if (!options.writable()) {
+        if (mode != MapMode.READ_ONLY && !options.writable()) {
             throw new NonWritableChannelException();
         }
-        if (position > size()) {
-            return 0;
+    }
+
+    /** A platform channel on this channel's open file (through /proc/self/fd: the same file even if renamed). */
+    private FileChannel platformChannel(MapMode mode) throws IOException {
+        Path self = Path.of("/proc/self/fd/" + fd);
+        return mode == MapMode.READ_WRITE
+                ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(self, StandardOpenOption.READ);
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) throws IOException {
+        return locks.lock(this, fd, position, size, checkLockable(shared), true);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+        return locks.lock(this, fd, position, size, checkLockable(shared), false);
+    }
+
+    private boolean checkLockable(boolean shared) throws ClosedChannelException {
+        ensureOpen();
+        if (shared && !options.readable()) {
+            throw new NonReadableChannelException();
         }
-        return pump(position, count, (buf, at) -> src.read(buf), (buf, at) -> write(buf, at));
-    }
-
-    /** One step of {@link #pump}: a read into, or a write from, the chunk, for file position {@code at}. */
-    @FunctionalInterface
-    private interface ChunkStep {
-        int apply(ByteBuffer chunk, long at) throws IOException;
-    }
-
-    /**
-     * Moves up to {@code count} bytes through one pooled chunk: {@code fill} until it gives
-     * nothing, {@code drain} after each fill until a drain takes less than was filled (a
-     * non-blocking target). Each step is told this file's position for the bytes moved so far.
-     */
-    private long pump(long position, long count, ChunkStep fill, ChunkStep drain) throws IOException {
-        MemorySegment chunk = buffers.takeFor(file, AlignedTransfer.CHUNK_BYTES);
-        try {
-            ByteBuffer buf = chunk.asByteBuffer();
-            long moved = 0;
-            while (moved < count) {
-                buf.clear().limit((int) Math.min(buf.capacity(), count - moved));
-                int n = fill.apply(buf, position + moved);
-                if (n <= 0) {
-                    break;
-                }
-                buf.flip();
-                int taken = drain.apply(buf, position + moved);
-                moved += taken;
-                if (taken < n) {
-                    break; // a non-blocking target took less
-                }
-            }
-            return moved;
-        } finally {
-            buffers.give(chunk);
+        if (!shared && !options.writable()) {
+            throw new NonWritableChannelException();
         }
-    }
-
-    // ---- not supported -------------------------------------------------------------------
-
-    @Override
-    public MappedByteBuffer map(MapMode mode, long position, long size) {
-        throw new UnsupportedOperationException("map: a dioring channel does direct I/O and has no mapping; "
-                + "open a JDK FileChannel on " + file.path() + " to map it");
-    }
-
-    @Override
-    public FileLock lock(long position, long size, boolean shared) {
-        throw new UnsupportedOperationException("lock: not supported by a dioring channel (POSIX locks taken "
-                + "through another descriptor of " + file.path() + " would not keep FileChannel's semantics)");
-    }
-
-    @Override
-    public FileLock tryLock(long position, long size, boolean shared) {
-        throw new UnsupportedOperationException("tryLock: not supported by a dioring channel (POSIX locks taken "
-                + "through another descriptor of " + file.path() + " would not keep FileChannel's semantics)");
+        return shared;
     }
 
     // ---- close ---------------------------------------------------------------------------
@@ -465,6 +450,8 @@ public final class DirectFileChannel extends FileChannel {
     @Override
     protected void implCloseChannel() throws IOException {
         file.close(); // waits for every I/O in flight: the kernel may still be writing a caller's buffer
+        locks.invalidateAll();
+        Libc.close(fd); // drops this channel's OFD locks with its open file description
         if (options.deleteOnClose()) {
             Files.deleteIfExists(file.path());
         }

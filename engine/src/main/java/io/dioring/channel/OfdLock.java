@@ -1,0 +1,134 @@
+package io.dioring.channel;
+
+import io.dioring.ffi.Errno;
+import io.dioring.ffi.Libc;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link FileLock} held as an open-file-description lock (fcntl {@code F_OFD_SETLK}) on a
+ * channel's own descriptor: it conflicts with the JDK's locks and other processes' as
+ * {@code FileChannel} locks do, and, unlike a POSIX record lock, closing another descriptor
+ * of the file does not drop it. Closing the channel does (its descriptor is the only one on
+ * its open file description).
+ *
+ * <p>Within one channel, a lock overlapping one it holds throws
+ * {@link OverlappingFileLockException}, as the JDK. Between two dioring channels of one
+ * JVM the kernel decides: {@code tryLock} returns null, {@code lock} waits (the JDK would
+ * throw OverlappingFileLockException). A blocked {@code lock} waits in fcntl and is not
+ * interruptible.
+ */
+final class OfdLock extends FileLock {
+    private static final int F_OFD_SETLK = 37;
+    private static final int F_OFD_SETLKW = 38;
+    private static final short F_RDLCK = 0;
+    private static final short F_WRLCK = 1;
+    private static final short F_UNLCK = 2;
+    /** struct flock on 64-bit Linux: l_type, l_whence (shorts), l_start, l_len (off_t), l_pid. */
+    private static final long FLOCK_BYTES = 32;
+
+    private final Table table;
+    private final int fd;
+    private volatile boolean released;
+
+    private OfdLock(FileChannel channel, long position, long size, boolean shared, Table table, int fd) {
+        super(channel, position, size, shared);
+        this.table = table;
+        this.fd = fd;
+    }
+
+    @Override
+    public boolean isValid() {
+        return !released && channel().isOpen();
+    }
+
+    @Override
+    public void release() throws IOException {
+        if (released) {
+            return;
+        }
+        if (!channel().isOpen()) {
+            throw new ClosedChannelException();
+        }
+        int r = fcntl(fd, F_OFD_SETLK, F_UNLCK, position(), size());
+        if (r < 0) {
+            throw new IOException("release lock of " + channel() + ": " + Errno.describe(-r));
+        }
+        released = true;
+        table.remove(this);
+    }
+
+    private static int fcntl(int fd, int command, short type, long position, long size) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = arena.allocate(FLOCK_BYTES, 8);
+            flock.set(ValueLayout.JAVA_SHORT, 0, type);
+            flock.set(ValueLayout.JAVA_SHORT, 2, (short) 0); // SEEK_SET
+            flock.set(ValueLayout.JAVA_LONG, 8, position);
+            flock.set(ValueLayout.JAVA_LONG, 16, size == Long.MAX_VALUE ? 0 : size); // 0: to the end, however far
+            return Libc.fcntl(fd, command, flock.address());
+        }
+    }
+
+    /** The locks one channel holds. */
+    static final class Table {
+        private final List<OfdLock> held = new ArrayList<>();
+
+        /** {@code lock} ({@code wait}) or {@code tryLock}: null when another holder has it. */
+        FileLock lock(FileChannel channel, int fd, long position, long size, boolean shared, boolean wait)
+                throws IOException {
+            if (position < 0 || size < 0 || (size > 0 && position + size < 0)) {
+                throw new IllegalArgumentException("lock(position " + position + ", size " + size
+                        + "): both must be >= 0 and their sum must not overflow");
+            }
+            OfdLock lock = new OfdLock(channel, position, size, shared, this, fd);
+            synchronized (this) {
+                for (OfdLock other : held) {
+                    if (other.overlaps(position, size)) {
+                        throw new OverlappingFileLockException();
+                    }
+                }
+                held.add(lock); // reserved: another thread of this channel may not take an overlapping one
+            }
+            boolean taken = false;
+            try {
+                int r = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, shared ? F_RDLCK : F_WRLCK, position, size);
+                if (r == -Errno.EAGAIN || r == -Errno.EACCES) {
+                    return null;
+                }
+                if (r < 0) {
+                    if (!channel.isOpen()) {
+                        throw new ClosedChannelException();
+                    }
+                    throw new IOException("lock " + channel + " [" + position + ", +" + size + "): "
+                            + Errno.describe(-r));
+                }
+                taken = true;
+                return lock;
+            } finally {
+                if (!taken) {
+                    remove(lock);
+                }
+            }
+        }
+
+        synchronized void remove(OfdLock lock) {
+            held.remove(lock);
+        }
+
+        /** The channel closed: its locks went with its descriptor. */
+        synchronized void invalidateAll() {
+            for (OfdLock lock : held) {
+                lock.released = true;
+            }
+            held.clear();
+        }
+    }
+}
