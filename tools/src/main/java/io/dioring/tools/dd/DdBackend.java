@@ -15,7 +15,7 @@ package io.dioring.tools.dd;
  * {@link DdOutput#maxInFlight()} writes in flight; the loop submits reads of later blocks
  * ahead and consumes every completion in submission order.
  */
-public interface DdBackend {
+public interface DdBackend extends AutoCloseable {
     /**
      * Opens {@code if=path} read-only with {@code flags}; {@code path == null} is the standard
      * input, to which the flags are added (GNU dd's fcntl F_SETFL). Failures carry errno:
@@ -31,4 +31,11 @@ public interface DdBackend {
      */
     DdOutput openOutput(String path, int flags, boolean nocreat, boolean excl, boolean truncate,
             boolean tryReadWrite) throws DdIoException;
+
+    /**
+     * Releases what the backend set up for the files it opened (a ring, threads), after every
+     * file is closed. Nothing by default.
+     */
+    @Override
+    default void close() {}
 }

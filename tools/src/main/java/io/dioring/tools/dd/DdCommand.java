@@ -123,9 +123,7 @@ public final class DdCommand implements Callable<Integer> {
             }
             status = copy.run();
         } finally {
-            if (backend instanceof RingBackend ring) {
-                ring.close();
-            }
+            backend.close();
         }
         // close_stdout: what could not be written to stderr makes the run a failure
         return stderr.checkError() ? 1 : status;

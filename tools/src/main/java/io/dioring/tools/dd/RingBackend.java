@@ -42,7 +42,7 @@ import java.util.ArrayDeque;
  * explicit offsets; {@link DdInput#endAt}/{@link DdOutput#endAt} then move their offset to
  * where GNU dd's read and write calls would have left it.
  */
-public final class RingBackend implements DdBackend, AutoCloseable {
+public final class RingBackend implements DdBackend {
     private final PosixBackend posix;
     private final int queueDepth;
     private IoEngine engine;
