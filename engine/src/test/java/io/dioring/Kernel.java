@@ -2,11 +2,14 @@ package io.dioring;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Test gate: io_uring must be usable, or the test is skipped with the cause printed. */
-final class Kernel {
+/**
+ * Test gate: io_uring must be usable, or the test is skipped with the cause printed. The one
+ * copy of the check: every engine test that needs a kernel ring calls it.
+ */
+public final class Kernel {
     private Kernel() {}
 
-    static void assumeIoUring() {
+    public static void assumeIoUring() {
         String cause = IoEngine.unavailabilityCause();
         if (cause != null) {
             System.out.println("SKIPPED: io_uring unavailable: " + cause);

@@ -4,6 +4,7 @@ import static java.nio.file.StandardOpenOption.READ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.Kernel;
 import io.dioring.IoEngine;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,7 +32,7 @@ class ChannelConcurrencyTest {
 
     @BeforeEach
     void gate() {
-        ChannelTests.assumeIoUring();
+        Kernel.assumeIoUring();
     }
 
     @Test

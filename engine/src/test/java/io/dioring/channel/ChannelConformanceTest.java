@@ -6,6 +6,7 @@ import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.dioring.Kernel;
 import io.dioring.DirectIoPolicy;
 import io.dioring.IoEngine;
 import java.io.IOException;
@@ -37,7 +38,7 @@ class ChannelConformanceTest {
 
     @BeforeEach
     void gate() {
-        ChannelTests.assumeIoUring();
+        Kernel.assumeIoUring();
     }
 
     /** With O_DIRECT (alignment units, read-modify-write) and without (page cache, bounce copies only). */

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.dioring.Kernel;
 import io.dioring.IoEngine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,7 +52,7 @@ class ChannelContractTest {
 
     @BeforeEach
     void gate() throws IOException {
-        ChannelTests.assumeIoUring();
+        Kernel.assumeIoUring();
         engine = IoEngine.create();
     }
 

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import io.dioring.child.ChildJvm;
 import io.dioring.child.ChildResult;
 import java.nio.file.Path;
@@ -43,11 +42,7 @@ class MisuseTest {
 
     @BeforeEach
     void gate() {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
+        Kernel.assumeIoUring();
     }
 
     // ---- a: a closed arena's segment ----------------------------------------------------

@@ -1,9 +1,8 @@
 package io.dioring.reap;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.ring.IoRing;
@@ -25,11 +24,7 @@ class ForwardingRing implements IoRing {
      * zeroed 4 KiB blocks to {@code p} and returns a read-only descriptor of it.
      */
     static int openBlocks(Path p, int blocks) throws IOException {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null);
+        Kernel.assumeIoUring();
         Files.write(p, new byte[blocks * 4096]);
         int fd = Libc.open(p.toString(), libc_h.O_RDONLY() | libc_h.O_CLOEXEC(), 0);
         assertTrue(fd >= 0, "open " + p + ": " + fd);

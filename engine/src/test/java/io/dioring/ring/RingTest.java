@@ -8,9 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.io_uring_h;
@@ -44,7 +43,7 @@ class RingTest {
 
     @BeforeEach
     void setUp() throws RingSetupException {
-        assumeIoUring();
+        Kernel.assumeIoUring();
         ring = Ring.create(ENTRIES, RingOptions.defaults());
     }
 
@@ -53,15 +52,6 @@ class RingTest {
         if (ring != null) {
             ring.close();
         }
-    }
-
-    /** The io_uring gate (IoEngine's probe); skips loudly with the cause. */
-    static void assumeIoUring() {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
     }
 
     @Test

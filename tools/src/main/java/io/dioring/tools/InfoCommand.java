@@ -6,9 +6,7 @@ import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
 import io.dioring.ffi.linux.statx;
 import io.dioring.DioAlignment;
-import io.dioring.file.FileProbe;
-import io.dioring.ring.Probe;
-import io.dioring.ring.Ring;
+import io.dioring.KernelProbe;
 import io.dioring.RingOptions;
 import io.dioring.RingSetup;
 import io.dioring.RingSetupException;
@@ -95,7 +93,8 @@ public final class InfoCommand implements Callable<Integer> {
             return;
         }
         out.printf(LABEL, "io_uring:", "available");
-        try (Ring ring = Ring.create(PROBE_ENTRIES, RingOptions.defaults())) {
+        try {
+            KernelProbe.RingFacts ring = KernelProbe.ring(PROBE_ENTRIES, RingOptions.defaults());
             RingSetup setup = ring.setup();
             out.printf(LABEL, "setup flags:", "requested " + RingSetup.flagNames(setup.flags() | setup.dropped()));
             out.printf(LABEL, "", "taken     " + RingSetup.flagNames(setup.flags()));
@@ -104,13 +103,11 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf(LABEL, "ring:", "sq " + ring.sqEntries() + " entries, cq " + ring.cqEntries() + " entries");
             out.printf(LABEL, "features:", Integer.bitCount(setup.features()) + " (IORING_FEAT_*)");
             printWrapped(out, List.of(RingSetup.featureNames(setup.features()).split("\\|")));
-            try {
-                Probe probe = ring.probe();
-                List<String> names = probe.supportedNames();
-                out.printf(LABEL, "opcodes:", names.size() + " supported (last op " + probe.lastOp() + ")");
-                printWrapped(out, names);
-            } catch (RingSetupException e) {
-                out.printf(LABEL, "opcodes:", "unknown: " + e.getMessage());
+            if (ring.opcodesUnknown() == null) {
+                out.printf(LABEL, "opcodes:", ring.opcodes().size() + " supported (last op " + ring.lastOpcode() + ")");
+                printWrapped(out, ring.opcodes());
+            } else {
+                out.printf(LABEL, "opcodes:", "unknown: " + ring.opcodesUnknown());
             }
         } catch (RingSetupException e) {
             out.printf(LABEL, "setup flags:", "a ring with the default options failed: " + e.getMessage());
@@ -148,34 +145,32 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf(LABEL, "O_DIRECT:", "not applicable (direct I/O is for regular files and block devices)");
             return 0;
         }
-        int fd = Libc.open(name, libc_h.O_RDONLY() | libc_h.O_CLOEXEC(), 0);
-        if (fd < 0) {
-            err.println("dioring info: cannot open " + name + " read-only: " + Errno.describe(fd));
+        KernelProbe.FileFacts facts;
+        try {
+            facts = KernelProbe.file(path);
+        } catch (IOException e) {
+            err.println("dioring info: " + e.getMessage());
             return 1;
         }
-        try {
-            out.printf(LABEL, "filesystem:", mode == libc_h.S_IFBLK()
-                    ? FileProbe.filesystem(fd) + " (the device node's; I/O goes to the device itself)"
-                    : FileProbe.filesystem(fd));
-            long size = FileProbe.size(fd);
-            out.printf(LABEL, "size:", size < 0 ? "unknown: " + Errno.describe((int) size) : size + " bytes");
-            long maxIo = FileProbe.maxIoBytes(fd);
-            out.printf(LABEL, "max I/O:", maxIo > 0 ? maxIo + " bytes per request (device max_sectors_kb)"
-                    : "unknown (not backed by a block device)");
-            DioAlignment a = FileProbe.alignment(fd);
-            if (directory && !a.reported()) {
-                out.printf(LABEL, "DIO alignment:", "none of its own (STATX_DIOALIGN is reported for regular files "
-                        + "and block devices)");
-                printDeviceAlignment(out, target.devMajor, target.devMinor);
-            } else {
-                out.printf(LABEL, "DIO alignment:", "memory " + a.memory() + " bytes, offset " + a.offset()
-                        + " bytes (from " + describeSource(a.source()) + ")");
-            }
-            printDirectOpen(out, name, directory);
-            return 0;
-        } finally {
-            Libc.close(fd);
+        out.printf(LABEL, "filesystem:", mode == libc_h.S_IFBLK()
+                ? facts.filesystem() + " (the device node's; I/O goes to the device itself)"
+                : facts.filesystem());
+        long size = facts.size();
+        out.printf(LABEL, "size:", size < 0 ? "unknown: " + Errno.describe((int) size) : size + " bytes");
+        long maxIo = facts.maxIoBytes();
+        out.printf(LABEL, "max I/O:", maxIo > 0 ? maxIo + " bytes per request (device max_sectors_kb)"
+                : "unknown (not backed by a block device)");
+        DioAlignment a = facts.alignment();
+        if (directory && !a.reported()) {
+            out.printf(LABEL, "DIO alignment:", "none of its own (STATX_DIOALIGN is reported for regular files "
+                    + "and block devices)");
+            printDeviceAlignment(out, target.devMajor, target.devMinor);
+        } else {
+            out.printf(LABEL, "DIO alignment:", "memory " + a.memory() + " bytes, offset " + a.offset()
+                    + " bytes (from " + describeSource(a.source()) + ")");
         }
+        printDirectOpen(out, name, directory);
+        return 0;
     }
 
     /** For a directory: the alignment of its filesystem's device, read from sysfs. */

@@ -9,7 +9,6 @@ import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
-import io.dioring.file.FileProbe;
 import io.dioring.ffi.linux.libc_h;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -121,8 +120,12 @@ public final class RingBackend implements DdBackend {
         }
     }
 
+    /** The file type bits of fstat's st_mode (0 when fstat fails). */
     private static int mode(int fd) {
-        return FileProbe.mode(fd) & libc_h.S_IFMT();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment st = arena.allocate(io.dioring.ffi.linux.stat.layout());
+            return Libc.fstat(fd, st) == 0 ? io.dioring.ffi.linux.stat.st_mode(st) & libc_h.S_IFMT() : 0;
+        }
     }
 
     private static boolean isRegular(int fd) {
