@@ -68,4 +68,13 @@ final class BenchFiles {
     static long randomOffset(SplittableRandom random, int blockBytes) {
         return random.nextLong(FILE_BYTES / blockBytes) * blockBytes;
     }
+
+    /**
+     * The engine's defaults, with the submission mode from {@code -Ddioring.jmh.submission}
+     * (CALLERS, the default, or RING_THREADS), so one build measures both side by side.
+     */
+    static io.dioring.EngineConfig engineConfig() {
+        String s = System.getProperty("dioring.jmh.submission", io.dioring.Submission.CALLERS.name());
+        return io.dioring.EngineConfig.defaults().withSubmission(io.dioring.Submission.valueOf(s));
+    }
 }

@@ -2,7 +2,6 @@ package io.dioring.jmh;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import io.dioring.DirectFile;
-import io.dioring.EngineConfig;
 import io.dioring.IoEngine;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -89,11 +88,11 @@ public class VirtualThreadRandomRead {
         Path data = BenchFiles.dataFile();
         switch (api) {
             case "readFully" -> {
-                engine = IoEngine.create(EngineConfig.defaults().withQueueDepth(Math.max(128, vthreads)));
+                engine = IoEngine.create(BenchFiles.engineConfig().withQueueDepth(Math.max(128, vthreads)));
                 file = engine.open(data, StandardOpenOption.READ);
             }
             case "channelDirect", "channelHeap" -> {
-                engine = IoEngine.create(EngineConfig.defaults().withQueueDepth(Math.max(128, vthreads)));
+                engine = IoEngine.create(BenchFiles.engineConfig().withQueueDepth(Math.max(128, vthreads)));
                 channel = engine.openChannel(data, StandardOpenOption.READ);
             }
             case "jdkDirect", "jdkHeap" -> channel = FileChannel.open(data, StandardOpenOption.READ,
