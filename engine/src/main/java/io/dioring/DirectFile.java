@@ -374,6 +374,15 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private long blocking(IoRequest r) throws IOException {
+        if (EngineRing.current() != null) {
+            // The engine's ring thread (a ring thread, a caller-driven ring's reaper) running an
+            // INLINE callback: it drives the ring this call would wait on, so nobody would reap it.
+            r.pool.give(r);
+            throw new IllegalStateException(opName(r.op) + "Fully at " + r.offset + " of " + state.path()
+                    + " from an INLINE completion callback on " + Thread.currentThread().getName()
+                    + ": a blocking call there would wait for the thread that must complete it; "
+                    + "submit with a future or a callback instead, or use DEFERRED completion");
+        }
         r.waiter = Thread.currentThread();
         try {
             dispatch(r, null);

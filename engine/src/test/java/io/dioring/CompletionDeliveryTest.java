@@ -310,4 +310,41 @@ class CompletionDeliveryTest {
             assertTrue(e.isShutdown());
         }
     }
+
+    @Test
+    void aBlockingCallFromAnInlineCallbackIsRefusedNotLeftWaitingForItself() throws Exception {
+        Kernel.assumeIoUring();
+        for (Submission mode : Submission.values()) {
+            try (IoEngine e = IoEngine.create(EngineConfig.defaults().withSubmission(mode)
+                    .withCompletionMode(CompletionMode.INLINE))) {
+                Path p = fileOf(2, 5);
+                try (DirectFile f = e.open(p)) {
+                    MemorySegment dst = e.buffers().allocateFor(f, 2L * BLOCK);
+                    AtomicReference<Throwable> refused = new AtomicReference<>();
+                    CountDownLatch done = new CountDownLatch(1);
+                    f.read(0, dst.asSlice(0, BLOCK), null, new CompletionHandler<Void>() {
+                        @Override
+                        public void completed(long n, Void a) {
+                            try {
+                                f.readFully(BLOCK, dst.asSlice(BLOCK, BLOCK));
+                            } catch (Throwable t) {
+                                refused.set(t);
+                            }
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void failed(Throwable t, Void a) {
+                            done.countDown();
+                        }
+                    });
+                    assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS), mode + ": the callback returned");
+                    Throwable t = refused.get();
+                    assertTrue(t instanceof IllegalStateException && t.getMessage().contains("INLINE completion callback"),
+                            mode + ": " + t);
+                    assertEquals(BLOCK, f.readFully(BLOCK, dst.asSlice(BLOCK, BLOCK)), mode + ": the ring still works");
+                }
+            }
+        }
+    }
 }
