@@ -5,7 +5,6 @@ import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.libc_h;
-import io.dioring.request.BoundedQueue;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
@@ -17,16 +16,14 @@ import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The default mode: one event-loop thread per ring. It drains a bounded lock-free
- * multi-producer inbox ({@link BoundedQueue}), submits, reaps and dispatches. Other threads
+ * multi-producer inbox ({@link Inbox}), submits, reaps and dispatches. Other threads
  * (virtual ones too) put requests in the inbox and, only if the ring thread may be asleep
  * in io_uring_enter, wake it by writing the eventfd it keeps a read armed on. A submitter
  * finding the inbox full parks until the ring thread has drained it (back-pressure); a
@@ -73,9 +70,7 @@ public final class RingThread implements EngineRing {
     }
 
     private final boolean kernelRing;
-    private final BoundedQueue<IoRequest> inbox;
-    /** Submitters parked until the inbox has room; woken after each drain that found any. */
-    private final ConcurrentLinkedQueue<Thread> roomWaiters = new ConcurrentLinkedQueue<>();
+    private final Inbox inbox;
     /** Released and handed-back requests: never blocks the releasing thread. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -136,7 +131,7 @@ public final class RingThread implements EngineRing {
         this.factory = factory;
         this.maxInFlight = maxInFlight;
         this.delivery = delivery;
-        this.inbox = new BoundedQueue<>(inboxCapacity);
+        this.inbox = new Inbox(name, inboxCapacity);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
         boolean interrupted = false;
@@ -216,45 +211,11 @@ public final class RingThread implements EngineRing {
         }
         checkRunning();
         if (!inbox.offer(r)) {
-            waitForRoom(r);
+            inbox.waitForRoom(r, this::checkRunning, this::wake, 0);
         }
         wake();
         if (state == CLOSED) {
             failQueued(); // we raced with the end of the thread: nobody else will look at the inbox again
-        }
-    }
-
-    /** The slow path of {@link #accept}: parks until the request fits, the ring closes, or an interrupt. */
-    private void waitForRoom(IoRequest r) throws InterruptedIOException {
-        Thread me = Thread.currentThread();
-        roomWaiters.add(me);
-        try {
-            while (!inbox.offer(r)) {
-                checkRunning();
-                if (Thread.interrupted()) {
-                    me.interrupt();
-                    throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
-                            + name + " (" + inbox.capacity() + " places, all taken); the " + r.opName()
-                            + " at offset " + r.offset + " of " + r.file.path() + " was not submitted");
-                }
-                wake(); // it is full, so the ring thread has work: make sure it is not asleep
-                LockSupport.park(this);
-            }
-        } finally {
-            roomWaiters.remove(me);
-        }
-    }
-
-    /** Unparks the submitters waiting for room (after a drain, or when the ring closes). */
-    private void wakeRoomWaiters() {
-        // Full fence: the drain's release stores of freed cells must be visible before we read
-        // the waiter list, or a waiter that enqueued itself and re-checked just before could sleep on.
-        VarHandle.fullFence();
-        if (roomWaiters.isEmpty()) {
-            return;
-        }
-        for (Thread t : roomWaiters) {
-            LockSupport.unpark(t);
         }
     }
 
@@ -325,7 +286,7 @@ public final class RingThread implements EngineRing {
         } finally {
             wakers.decrementAndGet();
         }
-        wakeRoomWaiters(); // they give up with "engine closed"
+        inbox.wakeRoomWaiters(); // they give up with "engine closed"
         if (Thread.currentThread() == thread) {
             return;
         }
@@ -376,7 +337,7 @@ public final class RingThread implements EngineRing {
         } finally {
             state = CLOSED;
             failQueued();
-            wakeRoomWaiters();
+            inbox.wakeRoomWaiters();
             while (wakers.get() != 0) {
                 Thread.onSpinWait(); // a submitter is writing the eventfd right now
             }
@@ -457,7 +418,7 @@ public final class RingThread implements EngineRing {
             loop.submitIfBatchFull();
         }
         if (drained > 0) {
-            wakeRoomWaiters();
+            inbox.wakeRoomWaiters();
         }
     }
 

@@ -3,18 +3,15 @@ package io.dioring.reap;
 import io.dioring.RingSetupException;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
-import io.dioring.request.BoundedQueue;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
 import java.io.InterruptedIOException;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A ring its callers drive themselves. A thread (virtual or platform) that submits puts its
@@ -69,12 +66,11 @@ public final class SharedRing implements EngineRing {
     private final CompletionSignal signal;
     private final boolean kernelRing;
     private final Delivery delivery;
-    private final BoundedQueue<IoRequest> inbox;
+    private final Inbox inbox;
     /** Requests released from ordering holds: to issue. */
     private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     /** Finished requests whose callbacks must run on the reaper (inline completion). */
     private final ConcurrentLinkedQueue<IoRequest> toDeliver = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Thread> roomWaiters = new ConcurrentLinkedQueue<>();
     /** The driver, or null: the lock. */
     private final AtomicReference<Thread> driver = new AtomicReference<>();
     private final Thread reaper;
@@ -106,7 +102,7 @@ public final class SharedRing implements EngineRing {
         this.signal = signal;
         this.kernelRing = kernelRing;
         this.delivery = delivery;
-        this.inbox = new BoundedQueue<>(inboxCapacity);
+        this.inbox = new Inbox(name, inboxCapacity);
         int bound = maxInFlight > 0 ? maxInFlight : ring.cqEntries() - RingThread.RESERVED_SQES;
         this.loop = new RingLoop(ring, bound, RingThread.RESERVED_SQES, delivery, null);
         // A turn submits everything it drained in one io_uring_enter (flat combining).
@@ -220,7 +216,7 @@ public final class SharedRing implements EngineRing {
         }
         checkRunning();
         if (!inbox.offer(r)) {
-            waitForRoom(r);
+            inbox.waitForRoom(r, this::checkRunning, this::nudgeForRoom, 1_000_000);
         }
         drive();
         if (state == CLOSED) {
@@ -254,35 +250,10 @@ public final class SharedRing implements EngineRing {
         }
     }
 
-    /** The slow path of {@link #accept}: parks until the request fits, the ring closes, or an interrupt. */
-    private void waitForRoom(IoRequest r) throws InterruptedIOException {
-        Thread me = Thread.currentThread();
-        roomWaiters.add(me);
-        try {
-            while (!inbox.offer(r)) {
-                checkRunning();
-                if (Thread.interrupted()) {
-                    me.interrupt();
-                    throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
-                            + name + " (" + inbox.capacity() + " places, all taken); the " + r.opName()
-                            + " at offset " + r.offset + " of " + r.file.path() + " was not submitted");
-                }
-                drive(); // it is full: help empty it, or make sure somebody does
-                signal.wake();
-                LockSupport.parkNanos(this, 1_000_000);
-            }
-        } finally {
-            roomWaiters.remove(me);
-        }
-    }
-
-    private void wakeRoomWaiters() {
-        // Full fence: the drain's release of cells must be visible before we read the waiter
-        // list, or a waiter that enqueued itself and re-checked just before could sleep on.
-        VarHandle.fullFence();
-        for (Thread t : roomWaiters) {
-            LockSupport.unpark(t);
-        }
+    /** While a submitter waits for room: the inbox is full, so drain it, or make sure somebody does. */
+    private void nudgeForRoom() {
+        drive();
+        signal.wake();
     }
 
     private void checkRunning() {
@@ -393,7 +364,7 @@ public final class SharedRing implements EngineRing {
             }
         }
         if (drained > 0) {
-            wakeRoomWaiters();
+            inbox.wakeRoomWaiters();
         }
     }
 
@@ -446,7 +417,7 @@ public final class SharedRing implements EngineRing {
             }
         } finally {
             failQueued();
-            wakeRoomWaiters();
+            inbox.wakeRoomWaiters();
         }
     }
 
@@ -501,7 +472,7 @@ public final class SharedRing implements EngineRing {
             }
         }
         signal.wake();
-        wakeRoomWaiters(); // they give up with "engine closed"
+        inbox.wakeRoomWaiters(); // they give up with "engine closed"
         if (Thread.currentThread() == reaper) {
             return;
         }
