@@ -3,7 +3,6 @@ package io.dioring.jmh;
 import io.dioring.CompletionHandler;
 import io.dioring.CompletionMode;
 import io.dioring.DirectFile;
-import io.dioring.EngineConfig;
 import io.dioring.IoEngine;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -33,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 4 KiB random reads through the thread-safe {@link DirectFile} API, which hands requests to
  * the engine's ring thread: the callback API (handlers resubmit; INLINE runs them on the
  * ring thread, DEFERRED on the completion executor) and the future API (one
- * CompletableFuture per read).
+ * CompletableFuture per read). The engine's submission mode comes from
+ * {@code -Ddioring.jmh.submission} (CALLERS, the default, or RING_THREADS; see
+ * {@link BenchFiles#engineConfig()}), so both can be compared in one run.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -103,7 +104,7 @@ public class ThreadSafeRandomRead {
     @Setup(Level.Trial)
     @SuppressWarnings("unchecked")
     public void setUp() throws IOException {
-        engine = IoEngine.create(EngineConfig.defaults().withCompletionMode(completion)
+        engine = IoEngine.create(BenchFiles.engineConfig().withCompletionMode(completion)
                 .withQueueDepth(Math.max(qd, 32)));
         file = engine.open(BenchFiles.dataFile(), StandardOpenOption.READ);
         buffers = new MemorySegment[qd];
