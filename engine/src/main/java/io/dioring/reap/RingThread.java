@@ -398,24 +398,35 @@ public final class RingThread implements EngineRing {
         // RingLoop.submitBatch), unless the next one continues it: then they wait for each
         // other, so the run still goes out as one coalesced SQE.
         int drained = 0;
-        IoRequest taken = null;
-        while ((r = inbox.poll()) != null) {
-            drained++;
-            if (state == CANCELLING) {
-                cancel(r, true);
-                continue;
-            }
-            if (taken != null) {
-                loop.add(taken);
-                if (!Coalescer.continues(taken, r)) {
-                    loop.submitIfBatchFull();
+        IoRequest taken = null; // taken from the inbox, not yet on the loop
+        try {
+            while ((r = inbox.poll()) != null) {
+                drained++;
+                if (state == CANCELLING) {
+                    cancel(r, true);
+                    continue;
+                }
+                IoRequest previous = taken;
+                taken = r;
+                if (previous != null) {
+                    loop.add(previous);
+                    if (!Coalescer.continues(previous, r)) {
+                        loop.submitIfBatchFull();
+                    }
                 }
             }
-            taken = r;
-        }
-        if (taken != null) {
-            loop.add(taken);
-            loop.submitIfBatchFull();
+            if (taken != null) {
+                IoRequest last = taken;
+                taken = null;
+                loop.add(last);
+                loop.submitIfBatchFull();
+            }
+        } finally {
+            if (taken != null) {
+                // A submit failed for good with this one taken: on the loop, failAll fails it
+                // with the rest (it was lost here before, about once in 40 runs of a fatal enter).
+                loop.add(taken);
+            }
         }
         if (drained > 0) {
             inbox.wakeRoomWaiters();
