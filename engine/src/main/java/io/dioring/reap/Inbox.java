@@ -41,6 +41,24 @@ final class Inbox {
         return queue.isEmpty();
     }
 
+    /**
+     * Takes the next request, waiting for one a submitter has taken a place for and not yet
+     * filled; null once the inbox is empty. For the drain at the end, after the ring is
+     * closed: a submitter's filling of its place is a release store, which its look at the
+     * ring's state may overtake, so {@link #poll}'s miss would not prove it saw the close.
+     * The place itself (the tail) is taken with a CAS: whichever of the two looks last finds
+     * the other.
+     */
+    IoRequest pollWhileClosing() {
+        while (true) {
+            IoRequest r = queue.poll();
+            if (r != null || queue.isEmpty()) {
+                return r;
+            }
+            Thread.onSpinWait(); // a submitter between taking its place and filling it
+        }
+    }
+
     void release(IoRequest r) {
         released.add(r);
     }

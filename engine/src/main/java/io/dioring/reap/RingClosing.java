@@ -93,7 +93,7 @@ final class RingClosing {
                 cancel(r, callbacksHere);
             }
         }
-        while ((r = inbox.poll()) != null) {
+        while ((r = inbox.pollWhileClosing()) != null) {
             cancel(r, callbacksHere);
         }
     }
