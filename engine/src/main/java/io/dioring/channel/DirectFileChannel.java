@@ -70,6 +70,7 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
     private final DirectFile file;
     private final int fd;
     private final AlignedTransfer transfer;
+    private final EndOfFileWrite endOfFileWrite;
     private final OfdLock.Table locks = new OfdLock.Table();
     private final IoBuffers buffers;
     private final ChannelOptions options;
@@ -85,7 +86,8 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
         this.fd = fd;
         this.buffers = buffers;
         this.options = options;
-        this.transfer = new AlignedTransfer(file, buffers);
+        this.endOfFileWrite = new EndOfFileWrite(file, fd);
+        this.transfer = new AlignedTransfer(file, buffers, endOfFileWrite);
         this.readAt = transfer::read;
         this.writeAt = (src, at) -> transfer.write(src, at, false);
         this.writeHere = (src, at) -> transfer.write(src, at, options.append());
@@ -337,6 +339,7 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
     @Override
     protected void implCloseChannel() throws IOException {
         file.close(); // waits for every I/O in flight: the kernel may still be writing a caller's buffer
+        endOfFileWrite.close();
         locks.invalidateAll();
         Libc.close(fd); // drops this channel's OFD locks with its open file description
         if (options.deleteOnClose()) {
