@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,7 +155,7 @@ class BackendSelectionTest {
                         outcome.completeExceptionally(t);
                     }
                 });
-                String done = outcome.get();
+                String done = Waits.get(outcome, "the callback's outcome");
                 assertTrue(done.startsWith("dioring-io-0 read 4096 appended 4096"), done);
             });
             assertEquals(5L * BLOCK, f.size());
@@ -179,7 +180,7 @@ class BackendSelectionTest {
                     @Override
                     public void completed(long bytes, Object attachment) {
                         try {
-                            queued.await(); // the second read waits in the queue for this, the only thread
+                            Waits.await(queued, "the second read's submission"); // the second read waits in the queue for this, the only thread
                             f.close();
                             closed.complete(f.isClosed());
                         } catch (Throwable t) {
@@ -194,8 +195,8 @@ class BackendSelectionTest {
                 });
                 java.util.concurrent.CompletableFuture<Long> second = f.read(BLOCK, b);
                 queued.countDown();
-                assertTrue(closed.get(), "close() from the callback returned");
-                assertEquals(BLOCK, second.get(), "the request behind it completed");
+                assertTrue(Waits.get(closed, "close() from the callback"), "close() from the callback returned");
+                assertEquals(BLOCK, Waits.get(second, "the request behind it"), "the request behind it completed");
             });
         }
     }
@@ -228,7 +229,7 @@ class BackendSelectionTest {
                         .noneMatch(t -> t.getName().equals("dioring-io-0") && t.isAlive()),
                         "close(true) returned only after the pool thread finished the call in flight");
                 // Its result is delivered on the completion executor (DEFERRED), perhaps just after close.
-                assertEquals(BLOCK, inFlight.get(), "the call in flight was not cancelled");
+                assertEquals(BLOCK, Waits.get(inFlight, "the call in flight"), "the call in flight was not cancelled");
                 assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(data, 16)),
                         java.util.Arrays.toString(first.asSlice(0, 16).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
                 for (java.util.concurrent.CompletableFuture<Long> q : queued) {

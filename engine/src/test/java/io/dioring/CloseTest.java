@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -58,7 +59,8 @@ class CloseTest {
             src.fill((byte) 0x5A);
             assertTimeoutPreemptively(DEADLOCK_GUARD, () -> {
                 try (RingStall stall = new RingStall(engine, rings, 0, dir)) {
-                    CompletableFuture<Long> write = RingStall.onRing(rings, 0, () -> f.write(BLOCK, src)).join();
+                    CompletableFuture<Long> write = Waits.join(RingStall.onRing(rings, 0, () -> f.write(BLOCK, src)),
+                            "the submission of the write on ring 0");
                     Thread closer = Thread.ofPlatform().name("closer").start(f::close);
                     RingStall.awaitBlockedIn(closer, RingStall.frame(DirectFile.class, "close"), "close()");
                     assertTrue(f.isClosed(), "closed to new calls at once");
@@ -67,8 +69,8 @@ class CloseTest {
                     assertTrue(isOpen(fd, p), "descriptor " + fd + " still open");
 
                     stall.release();
-                    closer.join();
-                    assertEquals(BLOCK, write.get(), "the write in flight completed normally");
+                    Waits.join(closer, "close() once the ring went on");
+                    assertEquals(BLOCK, Waits.get(write, "the write in flight"), "the write in flight completed normally");
                 }
             });
             assertFalse(isOpen(fd, p), "descriptor " + fd + " released");
@@ -180,7 +182,7 @@ class CloseTest {
             RingStall.awaitBlockedIn(closer, RingStall.frame(Thread.class, "join"), "close(true)");
             assertTrue(inFlight.stream().noneMatch(CompletableFuture::isDone), "pipe reads are still in flight");
             stall.release();
-            closer.join();
+            Waits.join(closer, "close(true)");
         });
         for (CompletableFuture<Long> f : inFlight) {
             Throwable cause = failureOf(f);
@@ -219,14 +221,16 @@ class CloseTest {
         assertTimeoutPreemptively(DEADLOCK_GUARD, () -> {
             RingStall stall = new RingStall(engine, rings, 1, dir);
             // The write waits on stalled ring 1; the read, meant for ring 0, is held behind it.
-            CompletableFuture<Long> write = RingStall.onRing(rings, 1, () -> f.write(0, src)).join();
+            CompletableFuture<Long> write = Waits.join(RingStall.onRing(rings, 1, () -> f.write(0, src)),
+                    "the submission of the write on ring 1");
             long holds = f.orderingHolds();
-            CompletableFuture<Long> read = RingStall.onRing(rings, 0, () -> f.read(0, dst)).join();
+            CompletableFuture<Long> read = Waits.join(RingStall.onRing(rings, 0, () -> f.read(0, dst)),
+                    "the submission of the read on ring 0");
             assertEquals(holds + 1, f.orderingHolds(), "the read is held");
             Thread closer = Thread.ofPlatform().name("closer").start(() -> engine.close(true));
-            ring0.join(); // ring 0 has nothing to do: it closes first
+            Waits.join(ring0, "ring 0's close"); // ring 0 has nothing to do: it closes first
             stall.release(); // ring 1 now fails the write, which releases the read towards closed ring 0
-            closer.join();
+            Waits.join(closer, "close(true)");
             // Whether ring 1 saw the cancel before it got to the write is a race; either outcome is right.
             assertTrue(write.isDone(), "the write is completed or failed, not lost");
             if (write.isCompletedExceptionally()) {
@@ -286,7 +290,7 @@ class CloseTest {
                     closedInCallback.countDown();
                 }
             });
-            closedInCallback.await();
+            Waits.await(closedInCallback, "the close from the callback");
             while (!f.isClosed()) {
                 Thread.sleep(1); // the engine finishes closing off the callback's thread
             }
@@ -316,15 +320,17 @@ class CloseTest {
             }
             assertEquals(BLOCK, f.writeDurably(0, bufs[0], true).get(10, java.util.concurrent.TimeUnit.SECONDS),
                     "extending, with fsync");
-            assertEquals(BLOCK, f.writeDurably(BLOCK, bufs[1], false).get(), "extending, with fdatasync");
+            assertEquals(BLOCK, Waits.get(f.writeDurably(BLOCK, bufs[1], false), "the extending durable write"),
+                    "extending, with fdatasync");
             f.preallocate(0, 4L * BLOCK, false);
             long sqesBefore = engine.slicesIssued();
-            assertEquals(BLOCK, f.writeDurably(2L * BLOCK, bufs[2], false).get(), "inside, with fdatasync");
+            assertEquals(BLOCK, Waits.get(f.writeDurably(2L * BLOCK, bufs[2], false), "the durable write inside"),
+                    "inside, with fdatasync");
             assertEquals(1, engine.slicesIssued() - sqesBefore,
                     "a durable write is one SQE (RWF_DSYNC), one round trip, no separate fdatasync");
-            assertEquals(BLOCK, f.write(3L * BLOCK, bufs[3]).get());
-            assertEquals(0, f.fsync().get());
-            assertEquals(0, f.fdatasync().get());
+            assertEquals(BLOCK, Waits.get(f.write(3L * BLOCK, bufs[3]), "the write of block 3"));
+            assertEquals(0, Waits.get(f.fsync(), "fsync"));
+            assertEquals(0, Waits.get(f.fdatasync(), "fdatasync"));
             assertEquals(2, f.extendingWrites());
             assertEquals(2, f.asyncWrites());
         }

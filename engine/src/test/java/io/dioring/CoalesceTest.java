@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.io_uring_h;
@@ -222,7 +223,7 @@ class CoalesceTest {
             assertEquals(2L * BLOCK, ring.log.get(2).offset);
             assertEquals(3L * BLOCK, ring.log.get(3).offset);
             for (int i = 0; i < 4; i++) {
-                assertEquals(BLOCK, sim.futures[i].join(), "write " + i);
+                assertEquals(BLOCK, Waits.join(sim.futures[i], "write " + i), "write " + i);
             }
             assertEquals(3, sim.loop.coalescedRequests());
         }
@@ -236,10 +237,10 @@ class CoalesceTest {
                     Math.min(sqe.length, endOfFile - sqe.offset)));
             Sim sim = new Sim(ring, arena, IoRequest.READ, 4);
             sim.run();
-            assertEquals(BLOCK, sim.futures[0].join());
-            assertEquals(1000, sim.futures[1].join(), "the read the file ends inside");
-            assertEquals(0, sim.futures[2].join(), "past the end");
-            assertEquals(0, sim.futures[3].join(), "past the end");
+            assertEquals(BLOCK, Waits.join(sim.futures[0], "read 0"));
+            assertEquals(1000, Waits.join(sim.futures[1], "read 1"), "the read the file ends inside");
+            assertEquals(0, Waits.join(sim.futures[2], "read 2"), "past the end");
+            assertEquals(0, Waits.join(sim.futures[3], "read 3"), "past the end");
             assertEquals(List.of(OP_READV, OP_READ, OP_READ), ring.opcodes(),
                     "the reads wholly past the end are asked again on their own, and the file says 0");
         }
@@ -258,10 +259,12 @@ class CoalesceTest {
                     "after the hard error each request goes again on its own, once");
             for (int i = 0; i < 5; i++) {
                 if (i != 2) {
-                    assertEquals(BLOCK, sim.futures[i].join(), "write " + i + " is not failed by its neighbour's error");
+                    assertEquals(BLOCK, Waits.join(sim.futures[i], "write " + i),
+                            "write " + i + " is not failed by its neighbour's error");
                     continue;
                 }
-                ExecutionException e = assertThrows(ExecutionException.class, sim.futures[i]::get);
+                CompletableFuture<Long> failing = sim.futures[i];
+                ExecutionException e = assertThrows(ExecutionException.class, () -> Waits.get(failing, "write 2"));
                 DirectIoException d = assertInstanceOf(DirectIoException.class, e.getCause());
                 assertEquals(Errno.EIO, d.errno());
                 assertEquals((long) i * BLOCK, d.offset());
@@ -274,7 +277,7 @@ class CoalesceTest {
             again.run();
             assertEquals(List.of(OP_READV, OP_READV, OP_READV), flaky.opcodes(), "EAGAIN re-issues the whole SQE");
             for (int i = 0; i < 3; i++) {
-                assertEquals(BLOCK, again.futures[i].join());
+                assertEquals(BLOCK, Waits.join(again.futures[i], "read " + i + " after EAGAIN"));
             }
         }
     }
@@ -304,7 +307,7 @@ class CoalesceTest {
             assertEquals(4, ring.log.get(0).iovLengths.length, "merged up to maxIoBytes");
             assertEquals(3, loop.coalescedRequests());
             for (CompletableFuture<Long> f : futures) {
-                assertTrue(f.join() > 0);
+                assertTrue(Waits.join(f, "a coalesced request") > 0);
             }
             file.setCoalescing(false);
             ring.log.clear();

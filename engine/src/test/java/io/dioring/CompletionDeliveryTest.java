@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import io.dioring.deliver.CompletionThreads;
 import io.dioring.deliver.LazyExecutor;
 import java.io.IOException;
@@ -125,17 +126,17 @@ class CompletionDeliveryTest {
             for (int i = 0; i < 10; i++) {
                 f.read((long) i * BLOCK, buf, i, thrower);
             }
-            thrower.all.await();
+            Waits.await(thrower.all, "the 10 throwing callbacks");
             // Later requests, both APIs, still complete.
             Recorder later = new Recorder(54, false);
             MemorySegment many = engine.buffers().allocateFor(f, 54L * BLOCK);
             for (int i = 10; i < 64; i++) {
                 f.read((long) i * BLOCK, many.asSlice((long) (i - 10) * BLOCK, BLOCK), i, later);
             }
-            later.all.await();
+            Waits.await(later.all, "the 54 later reads");
             assertEquals(54, later.completed.get());
             assertEquals(54L * BLOCK, later.bytes.get());
-            assertEquals(BLOCK, f.read(0, buf).get());
+            assertEquals(BLOCK, Waits.get(f.read(0, buf), "a future read after the throwing callbacks"));
             assertEquals(10, thrower.completed.get(), "each throwing callback ran exactly once");
         }
         executor.shutdown();
@@ -162,7 +163,7 @@ class CompletionDeliveryTest {
                     blockerThread.set(Thread.currentThread().getName());
                     entered.countDown();
                     try {
-                        release.await(); // blocks until the test has seen other requests complete
+                        Waits.await(release, "the test's release of the blocking callback"); // blocks until the test has seen other requests complete
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -175,15 +176,15 @@ class CompletionDeliveryTest {
                     blockerDone.countDown();
                 }
             });
-            entered.await();
+            Waits.await(entered, "the blocking callback");
             // The blocker sits in its callback now. Others must still complete, callback and future.
             Recorder others = new Recorder(15, false);
             MemorySegment many = engine.buffers().allocateFor(f, 15L * BLOCK);
             for (int i = 1; i < 16; i++) {
                 f.read((long) i * BLOCK, many.asSlice((long) (i - 1) * BLOCK, BLOCK), i, others);
             }
-            others.all.await();
-            assertEquals(BLOCK, f.read(BLOCK, buf.asSlice(0, BLOCK)).get());
+            Waits.await(others.all, "the 15 reads beside the blocked callback");
+            assertEquals(BLOCK, Waits.get(f.read(BLOCK, buf.asSlice(0, BLOCK)), "a future read beside the blocked callback"));
             assertEquals(1, blockerDone.getCount(), "the blocking callback is still blocked");
             assertEquals(15, others.completed.get());
             assertFalse(BackendSuite.isEngineThread(blockerThread.get()), "deferred callbacks run off the ring thread: "
@@ -192,7 +193,7 @@ class CompletionDeliveryTest {
                 assertFalse(BackendSuite.isEngineThread(t), "deferred callback on " + t);
             }
             release.countDown();
-            blockerDone.await();
+            Waits.await(blockerDone, "the released blocking callback");
         }
     }
 
@@ -207,13 +208,14 @@ class CompletionDeliveryTest {
             for (int i = 0; i < 32; i++) {
                 f.read((long) i * BLOCK, dst.asSlice((long) i * BLOCK, BLOCK), i, r);
             }
-            r.all.await();
+            Waits.await(r.all, "the 32 inline callbacks");
             assertEquals(32L * BLOCK, r.bytes.get());
             assertArrayEquals(expected, dst.toArray(ValueLayout.JAVA_BYTE));
             for (String t : r.threads) {
                 assertTrue(BackendSuite.isEngineThread(t), "inline callback ran on " + t);
             }
-            assertEquals(BLOCK, f.read(0, dst.asSlice(0, BLOCK)).get(), "futures complete inline too");
+            assertEquals(BLOCK, Waits.get(f.read(0, dst.asSlice(0, BLOCK)), "a future read, inline"),
+                    "futures complete inline too");
             assertFalse(engine.completionExecutorCreated(), "inline mode never needs the executor");
         }
     }
@@ -273,7 +275,7 @@ class CompletionDeliveryTest {
             assertFalse(engine.completionExecutorCreated(), "not created with the engine");
             assertEquals(BLOCK, f.readFully(0, buf));
             assertFalse(engine.completionExecutorCreated(), "a blocking call is woken directly, no executor");
-            assertEquals(BLOCK, f.read(BLOCK, buf).get());
+            assertEquals(BLOCK, Waits.get(f.read(BLOCK, buf), "the first deferred read"));
             assertTrue(engine.completionExecutorCreated(), "created for the first deferred completion");
         }
     }
@@ -290,7 +292,7 @@ class CompletionDeliveryTest {
             for (int i = 0; i < racers; i++) {
                 threads.add(Thread.ofPlatform().start(() -> {
                     try {
-                        barrier.await();
+                        Waits.await(barrier, "the other racers");
                         seen.add(lazy.get());
                     } catch (Throwable t) {
                         error.set(t);
@@ -298,7 +300,7 @@ class CompletionDeliveryTest {
                 }));
             }
             for (Thread t : threads) {
-                t.join();
+                Waits.join(t, "a racer for the lazy executor");
             }
             assertNull(error.get());
             assertEquals(1, seen.size(), "every racer got the same executor");

@@ -3,6 +3,7 @@ package io.dioring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -116,7 +117,7 @@ class ConcurrentStressTest {
                         batch.add(f.write(block * BLOCK, buf));
                         if (batch.size() == bufs.length || i == writes - 1) {
                             for (CompletableFuture<Long> c : batch) {
-                                if (c.get() != BLOCK) {
+                                if (Waits.get(c, "a write of worker " + worker) != BLOCK) {
                                     problems.add("short write");
                                 }
                             }
@@ -146,9 +147,9 @@ class ConcurrentStressTest {
             threads.add(virtual ? Thread.ofVirtual().unstarted(body) : Thread.ofPlatform().unstarted(body));
         }
         threads.forEach(Thread::start);
-        done.await();
+        Waits.await(done, "the workers");
         for (Thread t : threads) {
-            t.join();
+            Waits.join(t, "a worker");
         }
         assertTrue(problems.isEmpty(), problems.size() + " problems, first: " + problems.peek());
         return ops.get();
@@ -189,7 +190,7 @@ class ConcurrentStressTest {
     private void verifyWholeFile(DirectFile f, int workers, int perWorker) throws Exception {
         long blocks = (long) workers * perWorker;
         MemorySegment all = engine.buffers().allocateFor(f, blocks * BLOCK);
-        assertEquals(blocks * BLOCK, f.read(0, all).get());
+        assertEquals(blocks * BLOCK, Waits.get(f.read(0, all), "the read of the whole file"));
         for (long b = 0; b < blocks; b++) {
             MemorySegment block = all.asSlice(b * BLOCK, BLOCK);
             int version = block.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
@@ -219,12 +220,12 @@ class ConcurrentStressTest {
                 }));
             }
             for (Thread t : submitters) {
-                t.join();
+                Waits.join(t, "a submitter");
             }
             assertEquals(requests, all.size(), "every submission accepted");
             long bytes = 0;
             for (CompletableFuture<Long> c : all) {
-                bytes += c.get();
+                bytes += Waits.get(c, "a write under back-pressure");
             }
             assertEquals((long) requests * BLOCK, bytes);
             MemorySegment dst = engine.buffers().allocateFor(f, BLOCK);
@@ -234,7 +235,7 @@ class ConcurrentStressTest {
                 reads.add(f.read((long) b * BLOCK, back.asSlice((long) b * BLOCK, BLOCK)));
             }
             for (CompletableFuture<Long> c : reads) {
-                assertEquals(BLOCK, c.get());
+                assertEquals(BLOCK, Waits.get(c, "a read back under back-pressure"));
             }
             for (int b = 0; b < requests; b++) {
                 assertEquals(null, verify(back.asSlice((long) b * BLOCK, BLOCK), b, 1));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -45,9 +46,9 @@ class DirectFileTest {
             assertTrue(f.isDirect(), "O_DIRECT on the project's filesystem");
             MemorySegment src = engine.buffers().allocate(expected.length);
             MemorySegment.copy(expected, 0, src, ValueLayout.JAVA_BYTE, 0, expected.length);
-            assertEquals(expected.length, f.write(0, src).get());
+            assertEquals(expected.length, Waits.get(f.write(0, src), "the write"));
             MemorySegment dst = engine.buffers().allocate(expected.length);
-            assertEquals(expected.length, f.read(0, dst).get());
+            assertEquals(expected.length, Waits.get(f.read(0, dst), "the read"));
             assertArrayEquals(expected, dst.toArray(ValueLayout.JAVA_BYTE));
         }
         assertArrayEquals(expected, Files.readAllBytes(p), "bytes on disk");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -80,32 +81,34 @@ class ExtendingWriteTest {
                 // An extending write whose I/O cannot finish: ring 0 is stalled.
                 CompletableFuture<Long> slow = new CompletableFuture<>();
                 // From a virtual thread: its extending write goes through the (stalled) ring.
-                Thread extender = RingStall.startVirtualOnRing(rings, 0, () -> complete(slow, () -> f.write(16L * BLOCK,
-                        slowBuf).join()));
+                Thread extender = RingStall.startVirtualOnRing(rings, 0, () -> complete(slow, () -> Waits.join(f.write(16L * BLOCK,
+                        slowBuf), "the extending write on the stalled ring")));
                 RingStall.awaitBlockedIn(extender, RingStall.frame(DirectFile.class, "extend"),
                         "the extending write");
                 assertEquals(1, f.extendingWrites(), "the extending write holds the size lock");
 
                 // A write inside the file, on the other ring, completes meanwhile.
-                long inside = RingStall.onRing(rings, 1, () -> f.write(3L * BLOCK, insideBuf).join()).join();
+                long inside = Waits.join(RingStall.onRing(rings, 1,
+                        () -> Waits.join(f.write(3L * BLOCK, insideBuf), "the write inside the file")),
+                        "the write inside the file, on ring 1");
                 assertEquals(BLOCK, inside);
                 assertFalse(slow.isDone(), "the extending write cannot have finished: its ring is stalled");
                 assertEquals(16L * BLOCK, f.size(), "the size moves only when the extending write is done");
 
                 // A second extending write waits for the first, even on the free ring.
                 CompletableFuture<Long> second = new CompletableFuture<>();
-                Thread follower = RingStall.startVirtualOnRing(rings, 1, () -> complete(second, () -> f.write(17L * BLOCK,
-                        secondBuf).join()));
+                Thread follower = RingStall.startVirtualOnRing(rings, 1, () -> complete(second, () -> Waits.join(f.write(17L * BLOCK,
+                        secondBuf), "the second extending write")));
                 RingStall.awaitBlockedIn(follower, RingStall.frame(DirectFile.class, "extend"),
                         "the second extending write");
                 assertEquals(1, f.extendingWrites(), "the second extending write is waiting for the size lock");
                 assertFalse(second.isDone());
 
                 stall.release();
-                assertEquals(BLOCK, slow.get());
-                assertEquals(BLOCK, second.get());
-                extender.join();
-                follower.join();
+                assertEquals(BLOCK, Waits.get(slow, "the first extending write"));
+                assertEquals(BLOCK, Waits.get(second, "the second extending write"));
+                Waits.join(extender, "the first extending writer");
+                Waits.join(follower, "the second extending writer");
             }
             assertEquals(2, f.extendingWrites());
             assertEquals(1, f.asyncWrites());
@@ -175,14 +178,14 @@ class ExtendingWriteTest {
                 other.setLength(16L * BLOCK); // grown behind the engine's back
             }
             MemorySegment buf = stamped(engine, 8, 1);
-            assertEquals(BLOCK, f.write(8L * BLOCK, buf).get());
+            assertEquals(BLOCK, Waits.get(f.write(8L * BLOCK, buf), "the write into the grown file"));
             assertEquals(0, f.extendingWrites(), "the size was re-read: the write is inside the file");
             assertEquals(1, f.asyncWrites());
             assertEquals(16L * BLOCK, f.size());
 
             f.truncate(4L * BLOCK);
             assertEquals(4L * BLOCK, f.size());
-            assertEquals(BLOCK, f.write(8L * BLOCK, buf).get());
+            assertEquals(BLOCK, Waits.get(f.write(8L * BLOCK, buf), "the write past the truncated end"));
             assertEquals(1, f.extendingWrites(), "beyond the truncated size: extending again");
             assertEquals(9L * BLOCK, f.size());
             assertEquals(9L * BLOCK, Files.size(p));
@@ -200,7 +203,7 @@ class ExtendingWriteTest {
                 try {
                     for (long block = next.getAndIncrement(); block < BLOCKS; block = next.getAndIncrement()) {
                         fill(buf, block, round);
-                        assertEquals(BLOCK, f.write(block * BLOCK, buf).get());
+                        assertEquals(BLOCK, Waits.get(f.write(block * BLOCK, buf), "the write of block " + block));
                     }
                 } catch (Throwable e) {
                     synchronized (failures) {
@@ -210,7 +213,7 @@ class ExtendingWriteTest {
             }));
         }
         for (Thread t : threads) {
-            t.join();
+            Waits.join(t, "an appending writer");
         }
         if (!failures.isEmpty()) {
             throw new AssertionError("an appending thread failed", failures.get(0));

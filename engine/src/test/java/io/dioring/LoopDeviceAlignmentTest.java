@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.dioring.testing.Waits;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
@@ -92,8 +93,8 @@ class LoopDeviceAlignmentTest {
             MemorySegment dst = buf.asSlice(SECTOR, SECTOR);
             MemorySegment.copy(expected, 0, src, ValueLayout.JAVA_BYTE, 0, SECTOR);
             long at = 5L * SECTOR;
-            assertEquals(SECTOR, file.write(at, src).get());
-            assertEquals(SECTOR, file.read(at, dst).get());
+            assertEquals(SECTOR, Waits.get(file.write(at, src), "the write at " + at));
+            assertEquals(SECTOR, Waits.get(file.read(at, dst), "the read at " + at));
             assertArrayEquals(expected, dst.toArray(ValueLayout.JAVA_BYTE));
         } finally {
             Result detach = run(losetup, "-d", device.toString());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -46,15 +47,16 @@ class OverlapOrderingTest {
                 MemorySegment dst = engine.buffers().allocate(BLOCK);
                 try {
                     for (int i = 0; i < ITERATIONS; i++) {
-                        Written w = handOff.take();
-                        long n = f.read(w.offset(), dst).get();
+                        Written w = Waits.take(handOff, "the next write from the test thread");
+                        long n = Waits.get(f.read(w.offset(), dst), "the read after write " + i);
                         long mismatch = n != BLOCK ? 0 : dst.mismatch(MemorySegment.ofArray(w.bytes()));
-                        verdicts.put(mismatch < 0 ? "" : "iteration " + i + ": read " + n + " bytes at "
-                                + w.offset() + ", differing from what was just written at byte " + mismatch);
+                        Waits.put(verdicts, mismatch < 0 ? "" : "iteration " + i + ": read " + n + " bytes at "
+                                + w.offset() + ", differing from what was just written at byte " + mismatch,
+                                "the test thread's taking of verdict " + i);
                     }
                 } catch (Throwable t) {
                     try {
-                        verdicts.put("reader failed: " + t);
+                        Waits.put(verdicts, "reader failed: " + t, "the test thread's taking of the failure");
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -70,12 +72,12 @@ class OverlapOrderingTest {
                 MemorySegment.copy(fresh, 0, src, ValueLayout.JAVA_BYTE, 0, BLOCK);
                 long offset = (long) random.nextInt(RANGES) * BLOCK;
                 CompletableFuture<Long> write = f.write(offset, src);
-                handOff.put(new Written(offset, fresh));
-                String verdict = verdicts.take();
+                Waits.put(handOff, new Written(offset, fresh), "the reader's taking of write " + i);
+                String verdict = Waits.take(verdicts, "the reader's verdict on iteration " + i);
                 assertEquals("", verdict);
-                assertEquals(BLOCK, write.get());
+                assertEquals(BLOCK, Waits.get(write, "write " + i));
             }
-            reader.join();
+            Waits.join(reader, "the reader");
             long holds = f.orderingHolds() - holdsBefore;
             System.out.printf("%d write-then-read pairs from two threads: never old bytes; %d reads held behind "
                     + "their write%n", ITERATIONS, holds);
@@ -104,22 +106,25 @@ class OverlapOrderingTest {
             MemorySegment near = engine.buffers().allocate(BLOCK);
             try (RingStall stall = new RingStall(engine, rings, 0, dir)) {
                 // A write to block 0 that cannot finish: its ring is stalled.
-                CompletableFuture<Long> write = RingStall.onRing(rings, 0, () -> f.write(0, src)).join();
+                CompletableFuture<Long> write = Waits.join(RingStall.onRing(rings, 0, () -> f.write(0, src)),
+                        "the submission of the write on ring 0");
                 long holds = f.orderingHolds();
 
-                long n = RingStall.onRing(rings, 1, () -> f.read(5L * BLOCK, far).join()).join();
+                long n = Waits.join(RingStall.onRing(rings, 1,
+                        () -> Waits.join(f.read(5L * BLOCK, far), "the read elsewhere")), "the read elsewhere, on ring 1");
                 assertEquals(BLOCK, n, "a read elsewhere in the file completes while the write is in flight");
                 assertEquals(holds, f.orderingHolds(), "and was not held");
                 assertFalse(write.isDone(), "the write cannot have finished: its ring is stalled");
                 assertArrayEquals(Arrays.copyOf(old, BLOCK), far.toArray(ValueLayout.JAVA_BYTE));
 
-                CompletableFuture<Long> overlapping = RingStall.onRing(rings, 1, () -> f.read(0, near)).join();
+                CompletableFuture<Long> overlapping = Waits.join(RingStall.onRing(rings, 1, () -> f.read(0, near)),
+                        "the submission of the overlapping read on ring 1");
                 assertEquals(holds + 1, f.orderingHolds(), "a read of the written range is held at submission");
                 assertFalse(overlapping.isDone());
 
                 stall.release();
-                assertEquals(BLOCK, write.get());
-                assertEquals(BLOCK, overlapping.get());
+                assertEquals(BLOCK, Waits.get(write, "the write once its ring went on"));
+                assertEquals(BLOCK, Waits.get(overlapping, "the held read"));
                 assertArrayEquals(fresh, near.toArray(ValueLayout.JAVA_BYTE), "the held read sees the new bytes");
             }
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.dioring.testing.Waits;
 import io.dioring.ffi.Errno;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -193,7 +194,7 @@ class RingFeaturesTest {
         ExecutorService helper = Executors.newSingleThreadExecutor();
         Executor handOff = task -> {
             try {
-                helper.submit(task).get();
+                Waits.get(helper.submit(task), "the deferred callback on the helper thread");
             } catch (InterruptedException | ExecutionException e) {
                 throw new IllegalStateException(e);
             }
@@ -453,7 +454,7 @@ class RingFeaturesTest {
             fill(src, 3);
             assertEquals(8192, f.writeFully(65536, src));
             MemorySegment dst = sq.buffers().allocateFor(f, 8192);
-            assertEquals(8192, f.read(65536, dst).get());
+            assertEquals(8192, Waits.get(f.read(65536, dst), "the read with SQPOLL"));
             assertArrayEquals(src.toArray(ValueLayout.JAVA_BYTE), dst.toArray(ValueLayout.JAVA_BYTE));
             System.out.println("SQPOLL on the ring thread: " + (setup.sqpoll() ? "taken" : "dropped: "
                     + setup.refusals()) + "; round trip ok");

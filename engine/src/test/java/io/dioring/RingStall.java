@@ -2,6 +2,7 @@ package io.dioring;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,20 +41,20 @@ final class RingStall implements AutoCloseable {
             @Override
             public void completed(long bytes, Void attachment) {
                 entered.countDown();
-                awaitUninterruptibly(release);
+                Waits.awaitUninterruptibly(release, "the test's release of the stalled ring");
             }
 
             @Override
             public void failed(Throwable failure, Void attachment) {
                 entered.countDown();
-                awaitUninterruptibly(release);
+                Waits.awaitUninterruptibly(release, "the test's release of the stalled ring");
             }
         };
-        onRing(rings, ring, () -> {
+        Waits.join(onRing(rings, ring, () -> {
             file.read(0, buf, null, blockRingThread);
             return null;
-        }).join();
-        awaitUninterruptibly(entered);
+        }), "the stalling read's submission");
+        Waits.awaitUninterruptibly(entered, "the stalling callback on ring " + ring);
     }
 
     /** Lets the ring thread go on. */
@@ -106,12 +107,15 @@ final class RingStall implements AutoCloseable {
     }
 
     /**
-     * Waits (no bound but the test's own guard) until {@code t} is parked with a frame
+     * Waits (at most {@link Waits#LIMIT_SECONDS}) until {@code t} is parked with a frame
      * matching {@code where} on its stack: proof of where it is blocked.
      */
     static void awaitBlockedIn(Thread t, Predicate<StackTraceElement> where, String what) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(Waits.LIMIT_SECONDS);
         while (true) {
             assertTrue(t.isAlive(), t.getName() + " ended instead of blocking in " + what);
+            assertTrue(System.nanoTime() < deadline, t.getName() + " did not block in " + what + " within "
+                    + Waits.LIMIT_SECONDS + " s: " + t.getState());
             Thread.State s = t.getState();
             if ((s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING)
                     && Arrays.stream(t.getStackTrace()).anyMatch(where)) {
@@ -127,20 +131,5 @@ final class RingStall implements AutoCloseable {
 
     static Predicate<StackTraceElement> frame(Class<?> type, String method) {
         return e -> e.getClassName().equals(type.getName()) && e.getMethodName().equals(method);
-    }
-
-    static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.dioring;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.dioring.testing.Waits;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,7 +55,7 @@ class SplitReadWriteTest {
             assertEquals(MIB, f.maxIoBytes(), "maxIoBytes of the file (device limit may only lower it)");
             MemorySegment dst = engine.buffers().allocateFor(f, 8 * MIB);
             long before = engine.slicesIssued();
-            assertEquals(8L * MIB, f.read(0, dst).get());
+            assertEquals(8L * MIB, Waits.get(f.read(0, dst), "the 8 MiB read"));
             long sqes = engine.slicesIssued() - before;
             System.out.println("SQEs for one 8 MiB read with maxIoBytes 1 MiB: " + sqes);
             assertEquals(8, sqes);
@@ -73,7 +74,7 @@ class SplitReadWriteTest {
             MemorySegment src = engine.buffers().allocateFor(f, length);
             MemorySegment.copy(expected, 0, src, ValueLayout.JAVA_BYTE, 0, length);
             long before = engine.slicesIssued();
-            assertEquals(length, f.write(0, src).get());
+            assertEquals(length, Waits.get(f.write(0, src), "the split write"));
             long sqes = engine.slicesIssued() - before;
             System.out.println("SQEs for one " + length + "-byte write with maxIoBytes 1 MiB: " + sqes);
             assertEquals(6, sqes);
@@ -105,12 +106,13 @@ class SplitReadWriteTest {
         Files.write(p, content);
         try (DirectFile f = engine.open(p)) {
             MemorySegment dst = engine.buffers().allocateFor(f, 8 * MIB);
-            long n = f.read(0, dst).get();
+            long n = Waits.get(f.read(0, dst), "the read across the end of file");
             System.out.println("read of 8 MiB from a " + size + "-byte file: " + n + " bytes");
             assertEquals(size, n);
             assertArrayEquals(content, bytes(dst, size));
-            assertEquals(0, f.read(4L * MIB, dst.asSlice(0, MIB)).get(), "a read starting past the end");
-            long tail = f.read(3L * MIB, dst.asSlice(0, 2L * MIB)).get();
+            assertEquals(0, Waits.get(f.read(4L * MIB, dst.asSlice(0, MIB)), "the read past the end"),
+                    "a read starting past the end");
+            long tail = Waits.get(f.read(3L * MIB, dst.asSlice(0, 2L * MIB)), "the read of the tail");
             assertEquals(1000, tail, "a read across the end from the last full slice");
             assertArrayEquals(Arrays.copyOfRange(content, 3 * MIB, size), bytes(dst, 1000));
         }
@@ -136,11 +138,11 @@ class SplitReadWriteTest {
                 at += sizes[i];
             }
             long before = engine.slicesIssued();
-            assertEquals(total, f.write(offset, srcs).get());
+            assertEquals(total, Waits.get(f.write(offset, srcs), "the vectored write"));
             long writeSqes = engine.slicesIssued() - before;
             // 1 + 3 (2 MiB + 8 KiB at 1 MiB) + 1 + 1: no slice crosses a buffer
             assertEquals(6, writeSqes, "one SQE per slice, cut per buffer at maxIoBytes");
-            assertEquals(total, f.read(offset, dsts).get());
+            assertEquals(total, Waits.get(f.read(offset, dsts), "the vectored read"));
             byte[] got = new byte[total];
             at = 0;
             for (MemorySegment d : dsts) {

@@ -21,13 +21,12 @@ import java.util.concurrent.locks.StampedLock;
  * request, in chunks of at most {@link #CHUNK_BYTES}.
  * A write that covers only part of its first or last alignment unit reads those units
  * first and writes them back whole (read-modify-write); where the last unit straddles the
- * end of the file, the file is then truncated back to its logical end.
+ * end of the file, its bytes up to the logical end go out buffered ({@link EndOfFileWrite}).
  *
  * <h2>Locking</h2>
  * One {@link StampedLock} per channel. Read-modify-write writes, appends and truncation
  * hold it exclusively: a read-modify-write must not interleave with any other write to the
- * same units (it would write back stale bytes), and between writing a straddling last unit
- * and truncating back, the file is briefly longer than its logical size. Every other write
+ * same units (it would write back stale bytes). Every other write
  * holds it shared. Reads take no lock: they read under an optimistic stamp and read again,
  * under the shared lock, only if an exclusive holder ran meanwhile, so a reader never
  * sees the transient tail. This is correctness first: read-modify-write writes are
@@ -46,6 +45,7 @@ import java.util.concurrent.locks.StampedLock;
  */
 final class AlignedTransfer {
     private final DirectFile file;
+    private final EndOfFileWrite endOfFileWrite;
     /** Most bytes one bounce buffer carries: larger requests go through in chunks of this. */
     static final int CHUNK_BYTES = 1 << 20;
     /** The engine's buffer pool: bounce buffers are taken from it and given back. */
@@ -56,8 +56,9 @@ final class AlignedTransfer {
     private final int unit;
     private final int memoryAlignment;
 
-    AlignedTransfer(DirectFile file, IoBuffers buffers) {
+    AlignedTransfer(DirectFile file, IoBuffers buffers, EndOfFileWrite endOfFileWrite) {
         this.file = file;
+        this.endOfFileWrite = endOfFileWrite;
         this.buffers = buffers;
         this.unit = file.offsetAlignment();
         this.memoryAlignment = Math.max(IoBuffers.DEFAULT_ALIGNMENT, file.memoryAlignment());
@@ -223,12 +224,11 @@ final class AlignedTransfer {
             try {
                 long endOfFile = readPartialUnits(bounce, spanStart, spanEnd, from, to);
                 MemorySegment.copy(source, done, bounce, from - spanStart, to - from);
-                file.writeFully(spanStart, bounce); // takeFor gave exactly span bytes
-                if (endOfFile >= 0) {
-                    long logicalEnd = Math.max(endOfFile, to);
-                    if (spanEnd > logicalEnd) {
-                        file.truncate(logicalEnd); // the straddling last unit made the file too long
-                    }
+                long logicalEnd = endOfFile >= 0 ? Math.max(endOfFile, to) : spanEnd;
+                if (logicalEnd < spanEnd) {
+                    endOfFileWrite.write(bounce, spanStart, logicalEnd, unit); // never past the logical end
+                } else {
+                    file.writeFully(spanStart, bounce); // takeFor gave exactly span bytes
                 }
             } finally {
                 buffers.give(bounce);

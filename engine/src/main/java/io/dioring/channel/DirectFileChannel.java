@@ -20,11 +20,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -69,22 +66,31 @@ import java.util.concurrent.locks.ReentrantLock;
  * may still write its buffer): close waits for it, and the caller returns when it ends.
  * An interrupted transfer closes both of its channels, as the JDK's.
  */
-public final class DirectFileChannel extends FileChannel {
+public final class DirectFileChannel extends InterruptibleFileChannel {
     private final DirectFile file;
     private final int fd;
     private final AlignedTransfer transfer;
+    private final EndOfFileWrite endOfFileWrite;
     private final OfdLock.Table locks = new OfdLock.Table();
     private final IoBuffers buffers;
     private final ChannelOptions options;
     private final ReentrantLock positionLock = new ReentrantLock();
     private long position; // guarded by positionLock
+    /** The blocking transfers of one buffer, made once: a call allocates nothing for them. */
+    private final Io readAt;
+    private final Io writeAt;
+    private final Io writeHere;
 
     private DirectFileChannel(DirectFile file, int fd, IoBuffers buffers, ChannelOptions options) {
         this.file = file;
         this.fd = fd;
         this.buffers = buffers;
         this.options = options;
-        this.transfer = new AlignedTransfer(file, buffers);
+        this.endOfFileWrite = new EndOfFileWrite(file, fd);
+        this.transfer = new AlignedTransfer(file, buffers, endOfFileWrite);
+        this.readAt = transfer::read;
+        this.writeAt = (src, at) -> transfer.write(src, at, false);
+        this.writeHere = (src, at) -> transfer.write(src, at, options.append());
     }
 
     /**
@@ -130,17 +136,7 @@ public final class DirectFileChannel extends FileChannel {
         checkReadable(dst);
         positionLock.lock();
         try {
-            int n = 0;
-            boolean done = false;
-            try {
-                begin();
-                n = transfer.read(dst, position);
-                done = true;
-            } catch (IllegalStateException e) {
-                rethrowUnlessClosed(e);
-            } finally {
-                end(done && isOpen());
-            }
+            int n = (int) interruptibly(readAt, dst, position);
             if (n > 0) {
                 position += n;
             }
@@ -156,18 +152,7 @@ public final class DirectFileChannel extends FileChannel {
             throw new IllegalArgumentException("read at position " + position + ": position must be >= 0");
         }
         checkReadable(dst);
-        int n = 0;
-        boolean done = false;
-        try {
-            begin();
-            n = transfer.read(dst, position);
-            done = true;
-        } catch (IllegalStateException e) {
-            rethrowUnlessClosed(e);
-        } finally {
-            end(done && isOpen());
-        }
-        return n;
+        return (int) interruptibly(readAt, dst, position);
     }
 
     @Override
@@ -178,32 +163,9 @@ public final class DirectFileChannel extends FileChannel {
         }
         positionLock.lock();
         try {
-            long total = 0;
-            boolean endOfFile = false;
-            boolean done = false;
-            try {
-                begin();
-                for (int i = offset; i < offset + length && !endOfFile; i++) {
-                    ByteBuffer dst = dsts[i];
-                    if (!dst.hasRemaining()) {
-                        continue;
-                    }
-                    int n = transfer.read(dst, position + total);
-                    if (n < 0) {
-                        endOfFile = true;
-                    } else {
-                        total += n;
-                        endOfFile = dst.hasRemaining(); // short: the file ended inside this buffer
-                    }
-                }
-                done = true;
-            } catch (IllegalStateException e) {
-                rethrowUnlessClosed(e);
-            } finally {
-                end(done && isOpen());
-            }
-            position += total;
-            return total == 0 && endOfFile ? -1 : total;
+            long n = interruptibly((none, at) -> Vectored.read(transfer, dsts, offset, length, at), null, position);
+            position += Math.max(n, 0);
+            return n;
         } finally {
             positionLock.unlock();
         }
@@ -216,17 +178,7 @@ public final class DirectFileChannel extends FileChannel {
         checkWritable(src);
         positionLock.lock();
         try {
-            int n = 0;
-            boolean done = false;
-            try {
-                begin();
-                n = transfer.write(src, position, options.append());
-                done = true;
-            } catch (IllegalStateException e) {
-                rethrowUnlessClosed(e);
-            } finally {
-                end(done && isOpen());
-            }
+            int n = (int) interruptibly(writeHere, src, position);
             position = options.append() ? transfer.size() : position + n;
             return n;
         } finally {
@@ -240,18 +192,7 @@ public final class DirectFileChannel extends FileChannel {
             throw new IllegalArgumentException("write at position " + position + ": position must be >= 0");
         }
         checkWritable(src);
-        int n = 0;
-        boolean done = false;
-        try {
-            begin();
-            n = transfer.write(src, position, false);
-            done = true;
-        } catch (IllegalStateException e) {
-            rethrowUnlessClosed(e);
-        } finally {
-            end(done && isOpen());
-        }
-        return n;
+        return (int) interruptibly(writeAt, src, position);
     }
 
     @Override
@@ -262,19 +203,8 @@ public final class DirectFileChannel extends FileChannel {
         }
         positionLock.lock();
         try {
-            long total = 0;
-            boolean done = false;
-            try {
-                begin();
-                for (int i = offset; i < offset + length; i++) {
-                    total += transfer.write(srcs[i], position + total, options.append());
-                }
-                done = true;
-            } catch (IllegalStateException e) {
-                rethrowUnlessClosed(e);
-            } finally {
-                end(done && isOpen());
-            }
+            long total = interruptibly((none, at) -> Vectored.write(transfer, srcs, offset, length, at, options.append()),
+                    null, position);
             position = options.append() ? transfer.size() : position + total;
             return total;
         } finally {
@@ -330,16 +260,10 @@ public final class DirectFileChannel extends FileChannel {
         }
         positionLock.lock();
         try {
-            boolean done = false;
-            try {
-                begin();
-                transfer.truncate(size);
-                done = true;
-            } catch (IllegalStateException e) {
-                rethrowUnlessClosed(e);
-            } finally {
-                end(done && isOpen());
-            }
+            interruptibly((none, at) -> {
+                transfer.truncate(at);
+                return 0;
+            }, null, size);
             if (position > size) {
                 position = size;
             }
@@ -352,28 +276,10 @@ public final class DirectFileChannel extends FileChannel {
     @Override
     public void force(boolean metaData) throws IOException {
         ensureOpen();
-        boolean done = false;
-        try {
-            begin();
-            CompletableFuture<Long> sync = metaData ? file.fsync() : file.fdatasync();
-            join(sync);
-            done = true;
-        } catch (IllegalStateException e) {
-            rethrowUnlessClosed(e);
-        } finally {
-            end(done && isOpen());
-        }
-    }
-
-    private static void join(CompletableFuture<Long> f) throws IOException {
-        try {
-            f.join(); // uninterruptible: an interrupt has already closed the channel, and end() reports it
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(e.getCause());
-        }
+        interruptibly((none, at) -> {
+            join(metaData ? file.fsync() : file.fdatasync());
+            return 0;
+        }, null, 0);
     }
 
     // ---- transfers, mapping, locks ------------------------------------------------------
@@ -391,37 +297,20 @@ public final class DirectFileChannel extends FileChannel {
 
     @Override
     public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-        checkMappable(mode);
-        try (FileChannel platform = platformChannel(mode)) {
+        ensureOpen();
+        ChannelMapping.check(mode, options, file.isDirect());
+        try (FileChannel platform = ChannelMapping.platformChannel(fd, mode)) {
             return platform.map(mode, position, size);
         }
     }
 
     @Override
     public MemorySegment map(MapMode mode, long offset, long size, Arena arena) throws IOException {
-        checkMappable(mode);
-        try (FileChannel platform = platformChannel(mode)) {
+        ensureOpen();
+        ChannelMapping.check(mode, options, file.isDirect());
+        try (FileChannel platform = ChannelMapping.platformChannel(fd, mode)) {
             return platform.map(mode, offset, size, arena);
         }
-    }
-
-    private void checkMappable(MapMode mode) throws ClosedChannelException {
-        ensureOpen();
-        Objects.requireNonNull(mode, "mode");
-        if (!options.readable() && (file.isDirect() || options.append() || !options.writable())) {
-            throw new NonReadableChannelException();
-        }
-        if (mode != MapMode.READ_ONLY && !options.writable()) {
-            throw new NonWritableChannelException();
-        }
-    }
-
-    /** A platform channel on this channel's open file (through /proc/self/fd: the same file even if renamed). */
-    private FileChannel platformChannel(MapMode mode) throws IOException {
-        Path self = Path.of("/proc/self/fd/" + fd);
-        return mode == MapMode.READ_WRITE
-                ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                : FileChannel.open(self, StandardOpenOption.READ);
     }
 
     @Override
@@ -450,6 +339,7 @@ public final class DirectFileChannel extends FileChannel {
     @Override
     protected void implCloseChannel() throws IOException {
         file.close(); // waits for every I/O in flight: the kernel may still be writing a caller's buffer
+        endOfFileWrite.close();
         locks.invalidateAll();
         Libc.close(fd); // drops this channel's OFD locks with its open file description
         if (options.deleteOnClose()) {
@@ -458,12 +348,6 @@ public final class DirectFileChannel extends FileChannel {
     }
 
     // ---- checks --------------------------------------------------------------------------
-
-    private void ensureOpen() throws ClosedChannelException {
-        if (!isOpen()) {
-            throw new ClosedChannelException();
-        }
-    }
 
     private void checkReadable(ByteBuffer dst) throws ClosedChannelException {
         Objects.requireNonNull(dst, "buffer");
@@ -481,17 +365,6 @@ public final class DirectFileChannel extends FileChannel {
         ensureOpen();
         if (!options.writable()) {
             throw new NonWritableChannelException();
-        }
-    }
-
-    /**
-     * DirectFile throws IllegalStateException for a request after close. If this channel
-     * was closed meanwhile, that is the asynchronous close end() reports; otherwise it is
-     * a bug (or the engine was closed under the channel) and goes to the caller.
-     */
-    private void rethrowUnlessClosed(IllegalStateException e) {
-        if (isOpen()) {
-            throw e;
         }
     }
 

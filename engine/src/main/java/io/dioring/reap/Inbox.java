@@ -10,12 +10,17 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A ring's bounded inbox of new requests with its back-pressure: a submitter that finds it
  * full parks until a drain makes room, the ring stops taking requests, or it is interrupted.
+ * Beside it, an unbounded queue of released requests (from ordering holds, or finished
+ * elsewhere and handed back to be delivered), which never blocks the releasing thread: a
+ * ring's thread releasing into another ring's full inbox could otherwise deadlock with it.
  * Shared by {@link RingThread} and {@link SharedRing}; what a waiting submitter does to get
  * the inbox drained (wake the ring thread, or drive the ring) is theirs.
  */
 final class Inbox {
     private final String ring;
     private final BoundedQueue<IoRequest> queue;
+    /** Released and handed-back requests: never blocks the releasing thread. */
+    private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
     /** Submitters parked until the inbox has room; woken after each drain that found any. */
     private final ConcurrentLinkedQueue<Thread> roomWaiters = new ConcurrentLinkedQueue<>();
 
@@ -34,6 +39,41 @@ final class Inbox {
 
     boolean isEmpty() {
         return queue.isEmpty();
+    }
+
+    /**
+     * Takes the next request, waiting for one a submitter has taken a place for and not yet
+     * filled; null once the inbox is empty. For the drain at the end, after the ring is
+     * closed: a submitter's filling of its place is a release store, which its look at the
+     * ring's state may overtake, so {@link #poll}'s miss would not prove it saw the close.
+     * The place itself (the tail) is taken with a CAS: whichever of the two looks last finds
+     * the other.
+     */
+    IoRequest pollWhileClosing() {
+        while (true) {
+            IoRequest r = queue.poll();
+            if (r != null || queue.isEmpty()) {
+                return r;
+            }
+            Thread.onSpinWait(); // a submitter between taking its place and filling it
+        }
+    }
+
+    void release(IoRequest r) {
+        released.add(r);
+    }
+
+    IoRequest pollReleased() {
+        return released.poll();
+    }
+
+    boolean noneReleased() {
+        return released.isEmpty();
+    }
+
+    /** Whether requests wait in the inbox or were released (any thread; sequentially consistent). */
+    boolean hasWork() {
+        return !queue.isEmpty() || !released.isEmpty();
     }
 
     /**

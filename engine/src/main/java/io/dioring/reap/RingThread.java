@@ -1,31 +1,25 @@
 package io.dioring.reap;
 
 import io.dioring.deliver.Delivery;
-import io.dioring.ffi.Errno;
-import io.dioring.ffi.Libc;
-import io.dioring.ffi.linux.io_uring_h;
-import io.dioring.ffi.linux.libc_h;
+import static io.dioring.reap.RingClosing.CANCELLING;
+import static io.dioring.reap.RingClosing.CLOSED;
+import static io.dioring.reap.RingClosing.RUNNING;
+
 import io.dioring.request.IoRequest;
-import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
 import io.dioring.split.Coalescer;
 import io.dioring.RingSetupException;
 import java.io.InterruptedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The default mode: one event-loop thread per ring. It drains a bounded lock-free
  * multi-producer inbox ({@link Inbox}), submits, reaps and dispatches. Other threads
  * (virtual ones too) put requests in the inbox and, only if the ring thread may be asleep
- * in io_uring_enter, wake it by writing the eventfd it keeps a read armed on. A submitter
+ * in io_uring_enter, wake it by writing the eventfd it keeps a read armed on
+ * ({@link RingThreadWake}). A submitter
  * finding the inbox full parks until the ring thread has drained it (back-pressure); a
  * virtual thread parks without pinning its carrier.
  *
@@ -41,27 +35,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     into another ring's full inbox could otherwise deadlock with it).
  * <li>If {@code io_uring_enter} fails for good ({@link RingFailedException}) or the loop
  *     throws, every queued and in-flight request fails with that errno, new work is refused
- *     with an exception naming the cause ({@link #failure()}), and the thread ends.
- * <li>The eventfd is closed only once no submitter can still be writing it (fd numbers are
- *     reused: a late write would land in someone else's file).
+ *     with an exception naming the cause ({@link #failure()}), and the thread ends
+ *     ({@link RingClosing}).
  * </ul>
  */
 public final class RingThread implements EngineRing {
-    private static final int OP_READ = io_uring_h.IORING_OP_READ();
-    private static final long WAKE = 1;
     /** Our own SQEs that may be in flight beside the slices: the wake-up read and a cancel. */
     public static final int RESERVED_SQES = 2;
-    /** The 8 bytes written to the eventfd: the value 1. Never freed, never changed. */
-    private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
-
-    static {
-        ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
-    }
-
-    private static final int RUNNING = 0;
-    private static final int CLOSING = 1;
-    private static final int CANCELLING = 2;
-    private static final int CLOSED = 3;
 
     /** Creates the ring, on the ring thread. */
     @FunctionalInterface
@@ -71,36 +51,17 @@ public final class RingThread implements EngineRing {
 
     private final boolean kernelRing;
     private final Inbox inbox;
-    /** Released and handed-back requests: never blocks the releasing thread. */
-    private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
+    private final RingThreadWake wake = new RingThreadWake();
+    private final RingClosing closing;
     private final Thread thread;
     private final String name;
     private final CountDownLatch started = new CountDownLatch(1);
     private final int maxInFlight;
     private final RingFactory factory;
     private final Delivery delivery;
-    /** The kernel writes the eventfd counter here; lives as long as the process (8 bytes). */
-    private final MemorySegment wakeBuffer = Arena.global().allocate(ValueLayout.JAVA_LONG);
-    /** Threads between deciding to write the eventfd and having written it. */
-    private final AtomicInteger wakers = new AtomicInteger();
-
-    /**
-     * {@link #AWAKE}, {@link #ASLEEP} (about to wait, or waiting, in io_uring_enter) or
-     * {@link #WOKEN} (asleep, and one submitter has written the eventfd already: the others
-     * need not, since the ring thread drains the whole inbox when it wakes).
-     */
-    private final AtomicInteger sleepState = new AtomicInteger();
-    private static final int AWAKE = 0;
-    private static final int ASLEEP = 1;
-    private static final int WOKEN = 2;
-    private volatile int state = RUNNING;
     private volatile Throwable startFailure;
-    private volatile Throwable failure;
     private volatile IoRing ring;
     private volatile RingLoop loop;
-    private volatile int eventFd = -1;
-    private boolean wakeArmed;
-    private volatile long wakeups;
 
     /** A ring thread on a kernel ring of {@code entries} SQEs. */
     public RingThread(String name, int entries, io.dioring.RingOptions options, Delivery delivery,
@@ -132,6 +93,7 @@ public final class RingThread implements EngineRing {
         this.maxInFlight = maxInFlight;
         this.delivery = delivery;
         this.inbox = new Inbox(name, inboxCapacity);
+        this.closing = new RingClosing(name, delivery);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
         boolean interrupted = false;
@@ -189,13 +151,13 @@ public final class RingThread implements EngineRing {
 
     /** Times a submitter had to wake the ring thread. */
     public long wakeups() {
-        return wakeups;
+        return wake.wakeups();
     }
 
     /** Why the ring stopped working, or null while it is healthy (or was closed normally). */
     @Override
     public Throwable failure() {
-        return failure;
+        return closing.failure();
     }
 
     /** Whether the thread has ended (closed, or failed). */
@@ -209,12 +171,12 @@ public final class RingThread implements EngineRing {
             loop.add(r); // an inline callback submitting on its own ring: no queue needed
             return;
         }
-        checkRunning();
+        closing.checkRunning();
         if (!inbox.offer(r)) {
-            inbox.waitForRoom(r, this::checkRunning, this::wake, 0);
+            inbox.waitForRoom(r, closing::checkRunning, wake::wake, 0);
         }
-        wake();
-        if (state == CLOSED) {
+        wake.wake();
+        if (closing.state() == CLOSED) {
             failQueued(); // we raced with the end of the thread: nobody else will look at the inbox again
         }
     }
@@ -225,41 +187,10 @@ public final class RingThread implements EngineRing {
             loop.add(r);
             return;
         }
-        released.add(r);
-        wake();
-        if (state == CLOSED) {
+        inbox.release(r);
+        wake.wake();
+        if (closing.state() == CLOSED) {
             failQueued();
-        }
-    }
-
-    private void checkRunning() {
-        Throwable f = failure;
-        if (f != null) {
-            throw new IllegalStateException(name + " failed and takes no more requests: " + f.getMessage(), f);
-        }
-        if (state != RUNNING) {
-            throw new IllegalStateException("engine closed");
-        }
-    }
-
-    /**
-     * Writes the eventfd if the ring thread may sleep and nobody has since it began to;
-     * never after the eventfd is closed. (The ring thread sets ASLEEP and then looks at the
-     * inbox; a submitter puts its request in and then looks at the state: with both
-     * sequentially consistent, a request is either seen by that look or wakes the thread.)
-     */
-    private void wake() {
-        if (sleepState.get() != ASLEEP || !sleepState.compareAndSet(ASLEEP, WOKEN)) {
-            return;
-        }
-        wakers.incrementAndGet();
-        try {
-            if (state != CLOSED) {
-                wakeups++;
-                Libc.write(eventFd, ONE);
-            }
-        } finally {
-            wakers.decrementAndGet();
         }
     }
 
@@ -271,35 +202,11 @@ public final class RingThread implements EngineRing {
      */
     @Override
     public void close(boolean cancel) {
-        synchronized (this) {
-            if (state == RUNNING) {
-                state = cancel ? CANCELLING : CLOSING;
-            } else if (cancel && state == CLOSING) {
-                state = CANCELLING;
-            }
-        }
-        wakers.incrementAndGet();
-        try {
-            if (state != CLOSED && eventFd >= 0) {
-                Libc.write(eventFd, ONE);
-            }
-        } finally {
-            wakers.decrementAndGet();
-        }
+        closing.request(cancel);
+        wake.wakeNow();
         inbox.wakeRoomWaiters(); // they give up with "engine closed"
-        if (Thread.currentThread() == thread) {
-            return;
-        }
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true; // the ring's memory must not be freed under the kernel
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() != thread) {
+            RingClosing.join(thread);
         }
     }
 
@@ -307,13 +214,14 @@ public final class RingThread implements EngineRing {
         RingThreads.markCurrent(this);
         try {
             ring = factory.create();
-            eventFd = Libc.eventfd(0, libc_h.EFD_CLOEXEC());
-            if (eventFd < 0) {
+            try {
+                wake.open();
+            } catch (RingSetupException e) {
                 ring.close();
-                throw new RingSetupException("eventfd for the ring thread's wake-ups", eventFd);
+                throw e;
             }
             int bound = maxInFlight > 0 ? maxInFlight : ring.cqEntries() - RESERVED_SQES;
-            loop = new RingLoop(ring, bound, RESERVED_SQES, delivery, this::onReserved);
+            loop = new RingLoop(ring, bound, RESERVED_SQES, delivery, wake::onReserved);
             // Each request goes out as soon as it is queued, as on an owned ring (see
             // RingLoop.submitBatch): inline callbacks add theirs here, on this thread; other
             // threads (deferred callbacks, blocking callers) put theirs in the inbox, which is
@@ -329,20 +237,14 @@ public final class RingThread implements EngineRing {
         try {
             eventLoop();
         } catch (Throwable t) {
-            failure = t;
-            int errno = t instanceof RingFailedException rf ? rf.errno() : Errno.EIO;
-            loop.failAll(errno, name + " failed: " + t.getMessage());
-            System.getLogger("io.dioring").log(System.Logger.Level.ERROR,
-                    "dioring: " + name + " failed; its requests were failed and it takes no more", t);
+            closing.broken(t, loop);
         } finally {
-            state = CLOSED;
+            closing.closed();
             failQueued();
             inbox.wakeRoomWaiters();
-            while (wakers.get() != 0) {
-                Thread.onSpinWait(); // a submitter is writing the eventfd right now
-            }
+            wake.stopWriters();
             ring.close();
-            Libc.close(eventFd);
+            wake.close();
         }
     }
 
@@ -351,71 +253,76 @@ public final class RingThread implements EngineRing {
         while (true) {
             drainInbox();
             loop.prepare();
-            int s = state;
+            int s = closing.state();
             if (s == CANCELLING && !cancelSent) {
                 failQueued();
                 cancelSent = loop.cancelAll();
             }
-            if (s != RUNNING && inbox.isEmpty() && released.isEmpty() && !loop.busy()) {
-                if (!wakeArmed) {
+            if (s != RUNNING && !inbox.hasWork() && !loop.busy()) {
+                if (!wake.armed()) {
                     return;
                 }
                 // Our own wake-up read is the last thing in flight: complete it so no SQE
                 // refers to our memory when the ring goes.
-                Libc.write(eventFd, ONE);
+                wake.wakeNow();
             }
-            if (!wakeArmed && s == RUNNING) {
-                wakeArmed = loop.prepareReserved(OP_READ, eventFd, wakeBuffer.address(), 8, WAKE);
+            if (s == RUNNING) {
+                wake.arm(loop);
             }
-            boolean wait = inbox.isEmpty() && released.isEmpty() && wakeArmed;
+            boolean wait = !inbox.hasWork() && wake.armed();
             if (wait) {
-                sleepState.set(ASLEEP);
-                if (!inbox.isEmpty() || !released.isEmpty() || state != s) {
+                wake.asleep();
+                if (inbox.hasWork() || closing.state() != s) {
                     wait = false; // a submitter got in before it could see us asleep
                 }
             }
             try {
                 loop.submit(wait);
             } finally {
-                sleepState.set(AWAKE);
+                wake.awake();
             }
             loop.reap();
         }
     }
 
-    private void onReserved(long userData) {
-        if (userData == WAKE) {
-            wakeArmed = false;
-        }
-    }
-
     private void drainInbox() {
         IoRequest r;
-        while ((r = released.poll()) != null) {
+        while ((r = inbox.pollReleased()) != null) {
             loop.add(r); // a completed one is delivered by the loop's next prepare
         }
         // Each request goes out as it is taken (a batch arriving at once is served as one: see
         // RingLoop.submitBatch), unless the next one continues it: then they wait for each
         // other, so the run still goes out as one coalesced SQE.
         int drained = 0;
-        IoRequest taken = null;
-        while ((r = inbox.poll()) != null) {
-            drained++;
-            if (state == CANCELLING) {
-                cancel(r, true);
-                continue;
-            }
-            if (taken != null) {
-                loop.add(taken);
-                if (!Coalescer.continues(taken, r)) {
-                    loop.submitIfBatchFull();
+        IoRequest taken = null; // taken from the inbox, not yet on the loop
+        try {
+            while ((r = inbox.poll()) != null) {
+                drained++;
+                if (closing.state() == CANCELLING) {
+                    closing.cancel(r, true);
+                    continue;
+                }
+                IoRequest previous = taken;
+                taken = r;
+                if (previous != null) {
+                    loop.add(previous);
+                    if (!Coalescer.continues(previous, r)) {
+                        loop.submitIfBatchFull();
+                    }
                 }
             }
-            taken = r;
-        }
-        if (taken != null) {
-            loop.add(taken);
-            loop.submitIfBatchFull();
+            if (taken != null) {
+                IoRequest last = taken;
+                taken = null;
+                loop.add(last);
+                loop.submitIfBatchFull();
+            }
+        } finally {
+            if (taken != null) {
+                // A submit failed for good with this one taken: on the loop, failAll fails it
+                // with the rest (it was lost here before, about once in 40 runs of a fatal enter).
+                loop.add(taken);
+            }
         }
         if (drained > 0) {
             inbox.wakeRoomWaiters();
@@ -424,34 +331,6 @@ public final class RingThread implements EngineRing {
 
     /** Fails what is queued; on any thread (the ring thread at its end, or a submitter that raced it). */
     private void failQueued() {
-        boolean onRing = Thread.currentThread() == thread;
-        IoRequest r;
-        while ((r = released.poll()) != null) {
-            if (r.completed) {
-                delivery.offload(r); // finished already; only its delivery was left to this ring
-            } else {
-                cancel(r, onRing);
-            }
-        }
-        while ((r = inbox.poll()) != null) {
-            cancel(r, onRing);
-        }
-    }
-
-    private void cancel(IoRequest r, boolean onRing) {
-        Throwable f = failure;
-        String why = f != null ? name + " failed: " + f.getMessage() : "the engine was closed";
-        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: " + why);
-        if (f != null) {
-            e.initCause(f);
-        }
-        if (onRing) {
-            delivery.fail(r, e, Errno.ECANCELED, true);
-        } else {
-            // Not on the ring: no ring to hand an inline result to any more.
-            r.sink = null;
-            delivery.fail(r, e, Errno.ECANCELED, false);
-        }
+        closing.failQueued(inbox, Thread.currentThread() == thread);
     }
 }

@@ -1,17 +1,16 @@
 package io.dioring.reap;
 
+import static io.dioring.reap.RingClosing.CANCELLING;
+import static io.dioring.reap.RingClosing.CLOSED;
+import static io.dioring.reap.RingClosing.RUNNING;
+
 import io.dioring.RingSetupException;
 import io.dioring.deliver.Delivery;
-import io.dioring.ffi.Errno;
 import io.dioring.request.IoRequest;
-import io.dioring.request.RequestSink;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Ring;
-import io.dioring.ring.RingFailedException;
 import java.io.InterruptedIOException;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A ring its callers drive themselves. A thread (virtual or platform) that submits puts its
@@ -41,24 +40,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * gets the lock or the driver sees its request.
  *
  * <h2>Every request completes once</h2>
- * As on {@link RingThread}: a submitter that must wait for room and is interrupted gets
- * InterruptedIOException and its request is not taken; if io_uring_enter fails for good,
- * every queued and in-flight request fails with that errno and new ones are refused; close
- * waits for (or cancels) everything before the ring's memory goes.
+ * As on {@link RingThread} ({@link RingClosing}): a submitter that must wait for room and is
+ * interrupted gets InterruptedIOException and its request is not taken; if io_uring_enter
+ * fails for good, every queued and in-flight request fails with that errno and new ones are
+ * refused; close waits for (or cancels) everything before the ring's memory goes.
  */
 public final class SharedRing implements EngineRing {
-    private static final int RUNNING = 0;
-    private static final int CLOSING = 1;
-    private static final int CANCELLING = 2;
-    private static final int CLOSED = 3;
-    /** Turns a caller makes for others once it has made its own, before it hands the rest to the reaper. */
-    private static final int CALLER_TURNS = 4;
-    /** Enter-and-reap passes in one turn at most, so a caller is not held by a stream of completions. */
-    private static final int PASSES_PER_TURN = 8;
     private static final int IDLE_WAIT_MILLIS = 1000;
-
-    /** The shared ring the calling thread is making a turn of now, if any. */
-    private static final ThreadLocal<SharedRing> DRIVING = new ThreadLocal<>();
 
     private final String name;
     private final IoRing ring;
@@ -66,28 +54,16 @@ public final class SharedRing implements EngineRing {
     private final CompletionSignal signal;
     private final boolean kernelRing;
     private final Delivery delivery;
+    /** New requests, and requests released from ordering holds: to issue. */
     private final Inbox inbox;
-    /** Requests released from ordering holds: to issue. */
-    private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
+    private final RingClosing closing;
+    /** The lock, and the turns its holder makes. */
+    private final RingTurns turns;
     /** Finished requests whose callbacks must run on the reaper (inline completion). */
     private final ConcurrentLinkedQueue<IoRequest> toDeliver = new ConcurrentLinkedQueue<>();
-    /** The driver, or null: the lock. */
-    private final AtomicReference<Thread> driver = new AtomicReference<>();
     private final Thread reaper;
-    private volatile int state = RUNNING;
-    private volatile Throwable failure;
     private boolean cancelSent;
-    /**
-     * Set by the reaper when it was signalled but found the ring driven: the driver then
-     * signals it again once it lets go (a CQE posted after the driver's last look would
-     * otherwise wait for the reaper's next timeout). Both sides sequentially consistent.
-     */
-    private volatile boolean reaperWanted;
-    // Counters, written by the lock holder only (plain: the lock orders them), read for reports.
-    private long callerTurns;
-    private long reaperTurns;
     private long lateReaps;
-    private final java.util.concurrent.atomic.LongAdder handOffs = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * A shared ring over {@code ring}, with its reaper thread started.
@@ -103,10 +79,12 @@ public final class SharedRing implements EngineRing {
         this.kernelRing = kernelRing;
         this.delivery = delivery;
         this.inbox = new Inbox(name, inboxCapacity);
+        this.closing = new RingClosing(name, delivery);
         int bound = maxInFlight > 0 ? maxInFlight : ring.cqEntries() - RingThread.RESERVED_SQES;
         this.loop = new RingLoop(ring, bound, RingThread.RESERVED_SQES, delivery, null);
         // A turn submits everything it drained in one io_uring_enter (flat combining).
         loop.submitBatch(0);
+        this.turns = new RingTurns(this, ring, loop, inbox, closing, signal);
         this.reaper = Thread.ofPlatform().name(name).daemon(true).unstarted(this::reap);
         reaper.start();
     }
@@ -162,16 +140,16 @@ public final class SharedRing implements EngineRing {
 
     /** Turns made by submitting callers, and by the reaper thread. */
     public long callerTurns() {
-        return callerTurns;
+        return turns.callerTurns();
     }
 
     public long reaperTurns() {
-        return reaperTurns;
+        return turns.reaperTurns();
     }
 
     /** Times a caller, having made its own turn and some for others, left the rest to the reaper. */
     public long handOffs() {
-        return handOffs.sum();
+        return turns.handOffs();
     }
 
     /** Times the reaper found completions after a timed-out wait (a lost wake-up: should stay 0). */
@@ -182,7 +160,7 @@ public final class SharedRing implements EngineRing {
     /** Why the ring stopped working, or null while it is healthy (or was closed normally). */
     @Override
     public Throwable failure() {
-        return failure;
+        return closing.failure();
     }
 
     /** Whether the reaper thread has ended (closed, or failed). */
@@ -192,7 +170,7 @@ public final class SharedRing implements EngineRing {
 
     /** Whether the calling thread is driving this ring now (a callback run inside its turn). */
     public boolean drivenByCurrentThread() {
-        return driver.get() == Thread.currentThread();
+        return turns.drivenByCurrentThread();
     }
 
     /** Whether the calling thread is this ring's reaper. */
@@ -203,7 +181,7 @@ public final class SharedRing implements EngineRing {
     /** Whether nobody drives the ring right now (a hint for choosing among rings). */
     @Override
     public boolean looksFree() {
-        return driver.get() == null;
+        return turns.looksFree();
     }
 
     // ---- submission ---------------------------------------------------------------------
@@ -214,12 +192,12 @@ public final class SharedRing implements EngineRing {
             loop.add(r); // a callback inside our own turn: the turn issues it before it ends
             return;
         }
-        checkRunning();
+        closing.checkRunning();
         if (!inbox.offer(r)) {
-            inbox.waitForRoom(r, this::checkRunning, this::nudgeForRoom, 1_000_000);
+            inbox.waitForRoom(r, closing::checkRunning, this::nudgeForRoom, 1_000_000);
         }
-        drive();
-        if (state == CLOSED) {
+        turns.drive();
+        if (closing.state() == CLOSED) {
             failQueued(); // raced with the end: nobody else will look at the inbox again
         }
     }
@@ -233,7 +211,7 @@ public final class SharedRing implements EngineRing {
         } else if (drivenByCurrentThread()) {
             loop.add(r);
             return;
-        } else if (DRIVING.get() instanceof SharedRing here && here.drivenByCurrentThread()) {
+        } else if (RingTurns.DRIVING.get() instanceof SharedRing here && here.drivenByCurrentThread()) {
             // Released by a completion this thread is reaping on another ring: issue it here,
             // after that completion's delivery, as a ring thread would (a sync released by
             // the last write before it must not be seen done before that write).
@@ -242,140 +220,18 @@ public final class SharedRing implements EngineRing {
             return;
         } else {
             // Never drive from here: the releasing thread may be inside another ring's reap.
-            released.add(r);
+            inbox.release(r);
             signal.wake();
         }
-        if (state == CLOSED) {
+        if (closing.state() == CLOSED) {
             failQueued();
         }
     }
 
     /** While a submitter waits for room: the inbox is full, so drain it, or make sure somebody does. */
     private void nudgeForRoom() {
-        drive();
+        turns.drive();
         signal.wake();
-    }
-
-    private void checkRunning() {
-        Throwable f = failure;
-        if (f != null) {
-            throw new IllegalStateException(name + " failed and takes no more requests: " + f.getMessage(), f);
-        }
-        if (state != RUNNING) {
-            throw new IllegalStateException("engine closed");
-        }
-    }
-
-    // ---- driving ------------------------------------------------------------------------
-
-    /**
-     * Makes turns while the ring is free and has work; a caller hands what is left after
-     * {@link #CALLER_TURNS} turns to the reaper, so it is never kept from its own result by
-     * a stream of other threads' requests.
-     */
-    private void drive() {
-        for (int turns = 0; driver.get() == null && driver.compareAndSet(null, Thread.currentThread()); ) {
-            try {
-                turn(false);
-            } finally {
-                driver.set(null); // volatile: ordered before the loads below
-            }
-            if (reaperWanted) {
-                signal.wake();
-            }
-            if (!hasWork()) {
-                return;
-            }
-            if (++turns >= CALLER_TURNS) {
-                handOffs.increment();
-                signal.wake();
-                return;
-            }
-        }
-        // Driven by another thread, which looks for work again after it lets go.
-    }
-
-    /**
-     * Whether requests wait for a turn (any thread; sequentially consistent). Completions are
-     * not looked at here: the ring's memory may be unmapped once the lock is let go, and a
-     * CQE posted after a turn's last look signals the reaper anyway.
-     */
-    private boolean hasWork() {
-        return !inbox.isEmpty() || !released.isEmpty();
-    }
-
-    /**
-     * One turn, by the lock holder: issue what waits, enter the ring once, reap, until a
-     * pass finds nothing new; then signals back on, and whatever was posted meanwhile reaped.
-     */
-    private void turn(boolean byReaper) {
-        if (state == CLOSED) {
-            return; // the ring's memory is gone; failQueued deals with the inbox
-        }
-        if (failure != null) {
-            return;
-        }
-        if (byReaper) {
-            reaperTurns++;
-        } else {
-            callerTurns++;
-        }
-        loop.callbacksHere(byReaper);
-        SharedRing outer = DRIVING.get();
-        DRIVING.set(this);
-        try {
-            int passes = 0;
-            boolean again;
-            do {
-                ring.notifyCompletions(false);
-                boolean more;
-                do {
-                    drainInbox();
-                    loop.prepare();
-                    loop.submit(false);
-                    more = loop.reap() > 0 || loop.hasResubmissions();
-                } while (more && ++passes < PASSES_PER_TURN);
-                // Signals back on; CQEs posted while they were off are ours to reap.
-                again = ring.notifyCompletions(true) > 0 || !released.isEmpty();
-            } while (again && passes < PASSES_PER_TURN);
-            if (again) {
-                signal.wake(); // left for the reaper (or the next caller)
-            }
-        } catch (Throwable t) {
-            broken(t);
-        } finally {
-            DRIVING.set(outer);
-        }
-    }
-
-    private void drainInbox() {
-        IoRequest r;
-        while ((r = released.poll()) != null) {
-            loop.add(r);
-        }
-        int drained = 0;
-        boolean cancelling = state == CANCELLING;
-        while ((r = inbox.poll()) != null) {
-            drained++;
-            if (cancelling) {
-                cancel(r, loop.callbacksHere());
-            } else {
-                loop.add(r);
-            }
-        }
-        if (drained > 0) {
-            inbox.wakeRoomWaiters();
-        }
-    }
-
-    /** io_uring_enter failed for good, or the loop threw: fail everything, refuse new work. */
-    private void broken(Throwable t) {
-        failure = t;
-        int errno = t instanceof RingFailedException rf ? rf.errno() : Errno.EIO;
-        loop.failAll(errno, name + " failed: " + t.getMessage());
-        System.getLogger("io.dioring").log(System.Logger.Level.ERROR,
-                "dioring: " + name + " failed; its requests were failed and it takes no more", t);
-        signal.wake(); // the reaper closes the ring
     }
 
     // ---- the reaper thread --------------------------------------------------------------
@@ -387,31 +243,31 @@ public final class SharedRing implements EngineRing {
             while (true) {
                 deliverHandedOver();
                 boolean drove = false;
-                if (driver.compareAndSet(null, reaper) || signalled && wantTheRing()) {
+                if (turns.tryTake(reaper) || signalled && turns.wantTheRing(reaper)) {
                     drove = true;
-                    reaperWanted = false;
+                    turns.reaperServed();
                     boolean found = ring.cqReady() > 0;
                     try {
                         if (!signalled && found) {
                             lateReaps++;
                         }
-                        if (state == CANCELLING && !cancelSent) {
+                        if (closing.state() == CANCELLING && !cancelSent) {
                             failQueued();
                             cancelSent = loop.cancelAll();
                         }
-                        turn(true);
+                        turns.turn(true);
                         if (endIfDone()) {
                             return;
                         }
                     } finally {
-                        driver.set(null);
+                        turns.letGo();
                     }
                 }
-                if (drove && (hasWork() || !toDeliver.isEmpty())) {
+                if (drove && (inbox.hasWork() || !toDeliver.isEmpty())) {
                     signalled = true;
                     continue;
                 }
-                int wait = state != RUNNING || failure != null ? 1
+                int wait = closing.state() != RUNNING || closing.failure() != null ? 1
                         : loop.busy() ? signal.busyWaitMillis() : IDLE_WAIT_MILLIS;
                 signalled = signal.await(wait);
             }
@@ -419,15 +275,6 @@ public final class SharedRing implements EngineRing {
             failQueued();
             inbox.wakeRoomWaiters();
         }
-    }
-
-    /**
-     * The reaper was signalled and the ring is driven: say so, then try once more; if the
-     * driver still holds it, it signals the reaper again when it lets go.
-     */
-    private boolean wantTheRing() {
-        reaperWanted = true;
-        return driver.compareAndSet(null, reaper);
     }
 
     /** Runs the inline callbacks of results finished where callbacks may not run. */
@@ -443,14 +290,14 @@ public final class SharedRing implements EngineRing {
      * is closed, and no caller touches it again (they see CLOSED first).
      */
     private boolean endIfDone() {
-        boolean broken = failure != null;
-        if (state == RUNNING && !broken) {
+        boolean broken = closing.failure() != null;
+        if (closing.state() == RUNNING && !broken) {
             return false;
         }
-        if (!broken && (!inbox.isEmpty() || !released.isEmpty() || !toDeliver.isEmpty() || loop.busy())) {
+        if (!broken && (inbox.hasWork() || !toDeliver.isEmpty() || loop.busy())) {
             return false;
         }
-        state = CLOSED;
+        closing.closed();
         ring.close();
         signal.close();
         return true;
@@ -464,28 +311,11 @@ public final class SharedRing implements EngineRing {
      */
     @Override
     public void close(boolean cancel) {
-        synchronized (this) {
-            if (state == RUNNING) {
-                state = cancel ? CANCELLING : CLOSING;
-            } else if (cancel && state == CLOSING) {
-                state = CANCELLING;
-            }
-        }
+        closing.request(cancel);
         signal.wake();
         inbox.wakeRoomWaiters(); // they give up with "engine closed"
-        if (Thread.currentThread() == reaper) {
-            return;
-        }
-        boolean interrupted = false;
-        while (reaper.isAlive()) {
-            try {
-                reaper.join();
-            } catch (InterruptedException e) {
-                interrupted = true; // the ring's memory must not be freed under the kernel
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (Thread.currentThread() != reaper) {
+            RingClosing.join(reaper);
         }
     }
 
@@ -500,28 +330,7 @@ public final class SharedRing implements EngineRing {
                 delivery.offload(r);
             }
         }
-        while ((r = released.poll()) != null) {
-            cancel(r, onReaper);
-        }
-        while ((r = inbox.poll()) != null) {
-            cancel(r, onReaper);
-        }
-    }
-
-    private void cancel(IoRequest r, boolean callbacksHere) {
-        Throwable f = failure;
-        String why = f != null ? name + " failed: " + f.getMessage() : "the engine was closed";
-        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: " + why);
-        if (f != null) {
-            e.initCause(f);
-        }
-        if (callbacksHere) {
-            delivery.fail(r, e, Errno.ECANCELED, true);
-        } else {
-            r.sink = null; // no ring to hand an inline result to any more
-            delivery.fail(r, e, Errno.ECANCELED, false);
-        }
+        closing.failQueued(inbox, onReaper); // released requests here are never completed ones
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.dioring.deliver.Delivery;
 import io.dioring.DioAlignment;
 import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
+import io.dioring.ring.IoRing;
 import io.dioring.ring.RingFailedException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -77,6 +78,92 @@ class SimulatedRingThreadTest {
     @Test
     void aFatalEnterErrorOnACallerDrivenRingFailsWhatIsLeftOnceAndRefusesNewWork() throws Exception {
         run(11, true, true);
+    }
+
+    /**
+     * io_uring_enter fails for good on the submit a ring thread makes between two requests it
+     * takes from its inbox (the first submitted as soon as the second is seen not to continue
+     * it): the second, taken but not yet queued on the loop, must fail with the rest, not be
+     * dropped. The ring is held inside io_uring_enter until both requests are in the inbox.
+     */
+    @Test
+    void aFatalEnterBetweenTwoRequestsTakenFromTheInboxFailsBothOnce() throws Exception {
+        SimulatedRing sim = new SimulatedRing(5, 16, 32);
+        sim.partialSubmit = 0;
+        sim.file(FD).setContents(contents());
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        IoRing gated = new IoRing() {
+            @Override public int sqEntries() { return sim.sqEntries(); }
+            @Override public int cqEntries() { return sim.cqEntries(); }
+            @Override public int sqSpace() { return sim.sqSpace(); }
+            @Override public void prepare(int opcode, int sqeFlags, int fd, long fileOffset, long address,
+                    int length, int opFlags, int bufIndex, long userData) {
+                sim.prepare(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, bufIndex, userData);
+            }
+            @Override public int submit(boolean waitForOne) {
+                if (waitForOne && entered.getCount() > 0) {
+                    entered.countDown(); // the ring thread waits in io_uring_enter, idle
+                    try {
+                        assertTrue(proceed.await(30, TimeUnit.SECONDS), "the test never let the ring go on");
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                return sim.submit(waitForOne);
+            }
+            @Override public int reap(long[] userData, int[] result, int max) { return sim.reap(userData, result, max); }
+            @Override public void close() { sim.close(); }
+        };
+        ExecutorService deferred = Executors.newFixedThreadPool(2);
+        Delivery delivery = new Delivery(deferred, Runnable::run);
+        RingThread ring = new RingThread("sim-ring-drain", () -> gated, 0, delivery, 16);
+        FileState file = file();
+        AtomicIntegerArray deliveries = new AtomicIntegerArray(2);
+        AtomicReferenceArray<Object> outcome = new AtomicReferenceArray<>(2);
+        CountDownLatch done = new CountDownLatch(2);
+        CompletionHandler<Object> handler = new CompletionHandler<>() {
+            @Override
+            public void completed(long bytes, Object i) {
+                record((Integer) i, bytes);
+            }
+
+            @Override
+            public void failed(Throwable e, Object i) {
+                record((Integer) i, e);
+            }
+
+            private void record(int i, Object o) {
+                deliveries.incrementAndGet(i);
+                outcome.set(i, o);
+                done.countDown();
+            }
+        };
+        try (Arena arena = Arena.ofShared()) {
+            assertTrue(entered.await(30, TimeUnit.SECONDS), "the ring thread never waited in io_uring_enter");
+            for (int i = 0; i < 2; i++) {
+                // Blocks 0 and 8: the second does not continue the first, so the first goes out alone.
+                IoRequest r = new IoRequest().set(IoRequest.READ, file, 8L * i * BLOCK, arena.allocate(BLOCK, BLOCK), -1);
+                r.handler = handler;
+                r.attachment = i;
+                r.sink = ring;
+                ring.accept(r);
+            }
+            sim.failSubmitAfter = 1; // the held enter goes through; the next one, made in the drain, fails
+            proceed.countDown();
+            assertTrue(done.await(30, TimeUnit.SECONDS), done.getCount() + " of the 2 requests never completed");
+            for (int i = 0; i < 2; i++) {
+                assertEquals(1, deliveries.get(i), "request " + i + " completed once");
+                DirectIoException e = assertInstanceOf(DirectIoException.class, outcome.get(i), "request " + i);
+                assertEquals("EBADF", e.errnoName());
+            }
+            assertInstanceOf(RingFailedException.class, ring.failure());
+        } finally {
+            proceed.countDown();
+            ring.close(false);
+            deferred.shutdown();
+            assertTrue(deferred.awaitTermination(10, TimeUnit.SECONDS));
+        }
     }
 
     private void run(long seed, boolean breakIt) throws Exception {
