@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.IoEngine;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -169,6 +170,29 @@ class LockConformanceTest {
         } finally {
             pool.shutdownNow();
             assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    static final java.util.List<String> ASYNC_DOORS = java.util.List.of("jdk", "dioringPath");
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("ASYNC_DOORS")
+    void asynchronousChannelsRefuseAnOverlapAtTheCall(String name) throws Exception {
+        Door door = Doors.of(name, engine);
+        Path f = door.path(file(door, "async"));
+        try (AsynchronousFileChannel a = AsynchronousFileChannel.open(f, READ, WRITE);
+                AsynchronousFileChannel b = AsynchronousFileChannel.open(f, READ, WRITE);
+                FileChannel c = FileChannel.open(f, READ, WRITE)) {
+            FileLock held = a.lock(0, 10, false).get(30, TimeUnit.SECONDS);
+            assertThrows(OverlappingFileLockException.class, () -> b.lock(5, 10, false), "thrown by lock itself");
+            assertThrows(OverlappingFileLockException.class, () -> b.tryLock(0, 1, true));
+            assertThrows(OverlappingFileLockException.class, () -> c.tryLock(0, 1, false),
+                    "a FileChannel of the same door shares the JVM's table");
+            held.release();
+            FileLock after = b.lock(5, 10, false).get(30, TimeUnit.SECONDS);
+            assertTrue(after.isValid());
+            assertTrue(after.acquiredBy() == b);
+            after.release();
         }
     }
 
