@@ -2,6 +2,7 @@ package io.dioring.channel;
 
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
+import io.dioring.ffi.linux.stat;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +12,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A {@link FileLock} held as an open-file-description lock (fcntl {@code F_OFD_SETLK}) on a
@@ -20,11 +23,12 @@ import java.util.List;
  * of the file does not drop it. Closing the channel does (its descriptor is the only one on
  * its open file description).
  *
- * <p>Within one channel, a lock overlapping one it holds throws
- * {@link OverlappingFileLockException}, as the JDK. Between two dioring channels of one
- * JVM the kernel decides: {@code tryLock} returns null, {@code lock} waits (the JDK would
- * throw OverlappingFileLockException). A blocked {@code lock} waits in fcntl and is not
- * interruptible.
+ * <p>Within one JVM, as the JDK's {@code FileLockTable}: a lock or tryLock overlapping one
+ * that any dioring channel of the JVM holds (or is waiting for) on the same file, by device
+ * and inode, throws {@link OverlappingFileLockException}, shared or not, whatever path or
+ * link opened it. Against the JDK's own channels in the same JVM (whose table dioring cannot
+ * see) and other processes the kernel decides: {@code tryLock} returns null, {@code lock}
+ * waits. A blocked {@code lock} waits in fcntl and is not interruptible.
  */
 final class OfdLock extends FileLock {
     private static final int F_OFD_SETLK = 37;
@@ -35,14 +39,59 @@ final class OfdLock extends FileLock {
     /** struct flock on 64-bit Linux: l_type, l_whence (shorts), l_start, l_len (off_t), l_pid. */
     private static final long FLOCK_BYTES = 32;
 
+    /** The locks the JVM's dioring channels hold or wait for, by file. Guarded by itself. */
+    private static final Map<FileKey, List<OfdLock>> JVM_LOCKS = new HashMap<>();
+
     private final Table table;
     private final int fd;
+    private final FileKey file;
     private volatile boolean released;
 
-    private OfdLock(FileChannel channel, long position, long size, boolean shared, Table table, int fd) {
+    private OfdLock(FileChannel channel, long position, long size, boolean shared, Table table, int fd,
+            FileKey file) {
         super(channel, position, size, shared);
         this.table = table;
         this.fd = fd;
+        this.file = file;
+    }
+
+    /** A file as the kernel knows it, whichever name or link opened it. */
+    private record FileKey(long device, long inode) {
+        static FileKey of(FileChannel channel, int fd) throws IOException {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment st = arena.allocate(stat.layout());
+                int r = Libc.fstat(fd, st);
+                if (r < 0) {
+                    if (!channel.isOpen()) {
+                        throw new ClosedChannelException();
+                    }
+                    throw new IOException("lock " + channel + ": fstat: " + Errno.describe(-r));
+                }
+                return new FileKey(stat.st_dev(st), stat.st_ino(st));
+            }
+        }
+    }
+
+    /** Reserves {@code lock}'s range in the JVM's table, or throws if another lock there overlaps it. */
+    private static void reserve(OfdLock lock) {
+        synchronized (JVM_LOCKS) {
+            List<OfdLock> locks = JVM_LOCKS.computeIfAbsent(lock.file, k -> new ArrayList<>());
+            for (OfdLock other : locks) {
+                if (other.overlaps(lock.position(), lock.size())) {
+                    throw new OverlappingFileLockException();
+                }
+            }
+            locks.add(lock);
+        }
+    }
+
+    private static void unreserve(OfdLock lock) {
+        synchronized (JVM_LOCKS) {
+            List<OfdLock> locks = JVM_LOCKS.get(lock.file);
+            if (locks != null && locks.remove(lock) && locks.isEmpty()) {
+                JVM_LOCKS.remove(lock.file);
+            }
+        }
     }
 
     @Override
@@ -88,14 +137,10 @@ final class OfdLock extends FileLock {
                 throw new IllegalArgumentException("lock(position " + position + ", size " + size
                         + "): both must be >= 0 and their sum must not overflow");
             }
-            OfdLock lock = new OfdLock(channel, position, size, shared, this, fd);
+            OfdLock lock = new OfdLock(channel, position, size, shared, this, fd, FileKey.of(channel, fd));
             synchronized (this) {
-                for (OfdLock other : held) {
-                    if (other.overlaps(position, size)) {
-                        throw new OverlappingFileLockException();
-                    }
-                }
-                held.add(lock); // reserved: another thread of this channel may not take an overlapping one
+                reserve(lock); // no other thread or channel of the JVM may take an overlapping one now
+                held.add(lock);
             }
             boolean taken = false;
             try {
@@ -121,12 +166,14 @@ final class OfdLock extends FileLock {
 
         synchronized void remove(OfdLock lock) {
             held.remove(lock);
+            unreserve(lock);
         }
 
         /** The channel closed: its locks went with its descriptor. */
         synchronized void invalidateAll() {
             for (OfdLock lock : held) {
                 lock.released = true;
+                unreserve(lock);
             }
             held.clear();
         }

@@ -135,14 +135,36 @@ final class DioringAsyncChannel extends AsynchronousFileChannel {
     @Override
     public Future<FileLock> lock(long position, long size, boolean shared) {
         checkLock(position, size, shared);
-        return start(() -> new AsyncLock(this, channel.lock(position, size, shared)));
+        FileLock now = lockAtOnce(position, size, shared);
+        return now != null ? CompletableFuture.completedFuture(now)
+                : start(() -> new AsyncLock(this, channel.lock(position, size, shared)));
     }
 
     @Override
     public <A> void lock(long position, long size, boolean shared, A attachment,
             CompletionHandler<FileLock, ? super A> handler) {
         checkLock(position, size, shared);
-        start(() -> new AsyncLock(this, channel.lock(position, size, shared)), attachment, handler);
+        FileLock now = lockAtOnce(position, size, shared);
+        start(() -> now != null ? now : new AsyncLock(this, channel.lock(position, size, shared)), attachment,
+                handler);
+    }
+
+    /**
+     * The lock, when free now; null when it is to be waited for (another process holds the
+     * range) or the attempt failed (the asynchronous operation then reports it). A range a
+     * channel of this JVM holds throws {@link java.nio.channels.OverlappingFileLockException}
+     * here, at the call, as the JDK's {@code lock}.
+     */
+    private FileLock lockAtOnce(long position, long size, boolean shared) {
+        if (!channel.isOpen()) {
+            return null;
+        }
+        try {
+            FileLock lock = channel.tryLock(position, size, shared);
+            return lock == null ? null : new AsyncLock(this, lock);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     @Override

@@ -24,11 +24,21 @@ class DefaultProviderLuceneTest {
         assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
     }
 
+    /** This JVM's {@code -Dtests.*} (the build's bounds on Lucene's randomized tests), for a child. */
+    static String[] luceneTestProperties() {
+        return System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("tests."))
+                .sorted()
+                .map(name -> "-D" + name + "=" + System.getProperty(name))
+                .toArray(String[]::new);
+    }
+
     @Test
     void niofsDirectoryPassesLucenesSuiteWithDioringAsTheDefaultProvider() throws Exception {
         assumeIoUring();
         ChildResult r = ChildJvm.of("lucene-niofs-default-provider", RunJUnit.class)
                 .jvmArgs(DEFAULT_PROVIDER, "-Xmx512m", "-XX:TieredStopAtLevel=4")
+                .jvmArgs(luceneTestProperties())
                 .args(NIOFSDefaultProviderSubject.class.getName())
                 .timeout(Duration.ofSeconds(300))
                 .run();
