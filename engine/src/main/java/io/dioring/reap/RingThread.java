@@ -427,7 +427,7 @@ public final class RingThread implements EngineRing {
         boolean onRing = Thread.currentThread() == thread;
         IoRequest r;
         while ((r = released.poll()) != null) {
-            if (r.completed) {
+            if (r.completed()) {
                 delivery.offload(r); // finished already; only its delivery was left to this ring
             } else {
                 cancel(r, onRing);
@@ -441,8 +441,7 @@ public final class RingThread implements EngineRing {
     private void cancel(IoRequest r, boolean onRing) {
         Throwable f = failure;
         String why = f != null ? name + " failed: " + f.getMessage() : "the engine was closed";
-        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: " + why);
+        CancellationException e = Aggregator.cancellation(r, why);
         if (f != null) {
             e.initCause(f);
         }
@@ -450,7 +449,7 @@ public final class RingThread implements EngineRing {
             delivery.fail(r, e, Errno.ECANCELED, true);
         } else {
             // Not on the ring: no ring to hand an inline result to any more.
-            r.sink = null;
+            r.givenTo(null);
             delivery.fail(r, e, Errno.ECANCELED, false);
         }
     }

@@ -226,7 +226,7 @@ public final class SharedRing implements EngineRing {
 
     @Override
     public void release(IoRequest r) {
-        if (r.completed) {
+        if (r.completed()) {
             // Finished elsewhere; its callback runs inline, and only the reaper runs callbacks.
             toDeliver.add(r);
             signal.wake();
@@ -237,7 +237,7 @@ public final class SharedRing implements EngineRing {
             // Released by a completion this thread is reaping on another ring: issue it here,
             // after that completion's delivery, as a ring thread would (a sync released by
             // the last write before it must not be seen done before that write).
-            r.sink = here;
+            r.givenTo(here);
             here.loop.add(r);
             return;
         } else {
@@ -511,15 +511,14 @@ public final class SharedRing implements EngineRing {
     private void cancel(IoRequest r, boolean callbacksHere) {
         Throwable f = failure;
         String why = f != null ? name + " failed: " + f.getMessage() : "the engine was closed";
-        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: " + why);
+        CancellationException e = Aggregator.cancellation(r, why);
         if (f != null) {
             e.initCause(f);
         }
         if (callbacksHere) {
             delivery.fail(r, e, Errno.ECANCELED, true);
         } else {
-            r.sink = null; // no ring to hand an inline result to any more
+            r.givenTo(null); // no ring to hand an inline result to any more
             delivery.fail(r, e, Errno.ECANCELED, false);
         }
     }

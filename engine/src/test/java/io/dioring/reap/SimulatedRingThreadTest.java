@@ -136,9 +136,8 @@ class SimulatedRingThreadTest {
                         int start = (i * 7) % (BLOCKS - blocks);
                         buffers[i] = arena.allocate((long) blocks * BLOCK, BLOCK);
                         IoRequest r = new IoRequest().set(IoRequest.READ, file, (long) start * BLOCK, buffers[i], -1);
-                        r.handler = handler;
-                        r.attachment = i;
-                        r.sink = thread;
+                        r.replyTo(handler, i, null, false);
+                        r.givenTo(thread);
                         try {
                             thread.accept(r);
                         } catch (IllegalStateException refused) {
