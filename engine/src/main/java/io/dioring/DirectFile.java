@@ -64,7 +64,7 @@ public final class DirectFile implements AutoCloseable {
     private final FileState state;
     private final ReentrantLock sizeLock = new ReentrantLock();
     private final Object closeMonitor = new Object();
-    private final CompletionListener pendingListener;
+    private final CompletionListener<IoRequest> pendingListener;
     private volatile boolean closed;
     /** Guarded by closeMonitor: the last request to finish closes the descriptor. */
     private boolean closeDeferred;

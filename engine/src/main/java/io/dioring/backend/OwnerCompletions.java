@@ -2,6 +2,7 @@ package io.dioring.backend;
 
 import io.dioring.deliver.Delivery;
 import io.dioring.request.IoRequest;
+import io.dioring.request.ReleaseSink;
 import io.dioring.request.RequestSink;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -45,7 +46,7 @@ public final class OwnerCompletions implements RequestSink, PoolClient {
     /** On the owner: sends a new request to the pool; may block for room (back-pressure). */
     @Override
     public void accept(IoRequest r) throws InterruptedIOException {
-        RequestSink previous = r.sink();
+        ReleaseSink<IoRequest> previous = r.sink();
         r.givenTo(this);
         inPool.incrementAndGet();
         try {

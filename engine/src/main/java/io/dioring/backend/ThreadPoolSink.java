@@ -5,6 +5,7 @@ import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.reap.Aggregator;
 import io.dioring.request.IoRequest;
+import io.dioring.request.ReleaseSink;
 import io.dioring.request.RequestSink;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
@@ -341,7 +342,7 @@ public final class ThreadPoolSink implements RequestSink {
 
     /** Delivers a finished request: here if it is ours, else handed back to the sink it belongs to. */
     void deliver(IoRequest r) {
-        RequestSink owner = r.sink();
+        ReleaseSink<IoRequest> owner = r.sink();
         if (owner == null || owner == this) {
             delivery.onRing(r);
         } else if (owner instanceof PoolClient client) {

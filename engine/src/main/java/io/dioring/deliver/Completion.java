@@ -108,7 +108,7 @@ public final class Completion {
      * and must not stop the result from being delivered.
      */
     static void notifyListener(IoRequest r) {
-        CompletionListener listener = r.listener();
+        CompletionListener<IoRequest> listener = r.listener();
         if (listener == null) {
             return;
         }

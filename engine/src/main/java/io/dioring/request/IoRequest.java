@@ -8,6 +8,7 @@ import io.dioring.reap.Outcome;
 import io.dioring.split.SliceCursor;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One read, write or sync a caller asked for, from submission to its single result.
@@ -57,11 +58,11 @@ public final class IoRequest {
     private CompletableFuture<Long> future;
     private boolean inlineCompletion;
     /** Called on the completing thread before user code, e.g. to release ordering holds. */
-    private CompletionListener listener;
+    private CompletionListener<IoRequest> listener;
     /** Where to (re)submit this request: the ring it was given to. */
-    private RequestSink sink;
-    /** Called after delivery so the request can be reused; null for unpooled requests. */
-    RequestPool pool;
+    private ReleaseSink<IoRequest> sink;
+    /** Called after delivery so the request can be reused (its pool's give); null for unpooled requests. */
+    Consumer<IoRequest> pool;
 
     // The parts, each owned by its phase.
     private final SliceCursor<IoRequest> cursor = new SliceCursor<>();
@@ -123,12 +124,12 @@ public final class IoRequest {
     }
 
     /** At submission: the engine's own bookkeeping told on completion (null: none). */
-    public void listenWith(CompletionListener listener) {
+    public void listenWith(CompletionListener<IoRequest> listener) {
         this.listener = listener;
     }
 
     /** Handed to {@code sink} (null: its ring is gone, an inline result runs on the offload executor). */
-    public void givenTo(RequestSink sink) {
+    public void givenTo(ReleaseSink<IoRequest> sink) {
         this.sink = sink;
     }
 
@@ -182,11 +183,11 @@ public final class IoRequest {
         return inlineCompletion;
     }
 
-    public CompletionListener listener() {
+    public CompletionListener<IoRequest> listener() {
         return listener;
     }
 
-    public RequestSink sink() {
+    public ReleaseSink<IoRequest> sink() {
         return sink;
     }
 
@@ -249,9 +250,9 @@ public final class IoRequest {
 
     /** Gives the request back to its pool (if any), cleared. */
     public void recycle() {
-        RequestPool p = pool;
+        Consumer<IoRequest> p = pool;
         if (p != null) {
-            p.give(this);
+            p.accept(this);
         }
     }
 
