@@ -139,9 +139,9 @@ final class PoolWorker {
         for (int i = 0; i < count; i++) {
             IoRequest r = members[i];
             members[i] = null;
+            Coalescer.issuedWhole(r); // one slice each, as in a merged SQE
             if (covered >= r.length()) {
                 covered -= r.length();
-                Coalescer.issuedWhole(r);
                 r.cursor().settle();
                 Completion.conclude(r, false, IoEvents.THREADS); // all of its bytes moved: its result alone would be the same
                 deliver.accept(r);
