@@ -2,6 +2,7 @@ package io.dioring;
 
 import io.dioring.backend.CallerIo;
 import io.dioring.backend.PositionalIo;
+import io.dioring.deliver.Completion;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
@@ -9,7 +10,6 @@ import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.jfr.IoEvents;
 import io.dioring.reap.EngineRing;
-import io.dioring.deliver.Completion;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;

@@ -1,7 +1,7 @@
 package io.dioring.backend;
 
-import io.dioring.ffi.Errno;
 import io.dioring.deliver.Completion;
+import io.dioring.ffi.Errno;
 import io.dioring.jfr.IoEvents;
 import io.dioring.reap.Aggregator;
 import io.dioring.request.IoRequest;
