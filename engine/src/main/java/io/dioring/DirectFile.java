@@ -2,6 +2,7 @@ package io.dioring;
 
 import io.dioring.backend.CallerIo;
 import io.dioring.backend.PositionalIo;
+import io.dioring.deliver.Completion;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
@@ -9,7 +10,6 @@ import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.jfr.IoEvents;
 import io.dioring.reap.EngineRing;
-import io.dioring.request.Completion;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
@@ -64,7 +64,7 @@ public final class DirectFile implements AutoCloseable {
     private final FileState state;
     private final ReentrantLock sizeLock = new ReentrantLock();
     private final Object closeMonitor = new Object();
-    private final CompletionListener pendingListener;
+    private final CompletionListener<IoRequest> pendingListener;
     private volatile boolean closed;
     /** Guarded by closeMonitor: the last request to finish closes the descriptor. */
     private boolean closeDeferred;
@@ -86,12 +86,11 @@ public final class DirectFile implements AutoCloseable {
         this.state = state;
         this.ownsDescriptor = ownsDescriptor;
         this.pendingListener = r -> {
-            if (r.registeredWrite) {
+            if (r.order().registeredWrite()) {
                 IoRequest released = state.inFlightWrites().onComplete(r);
                 while (released != null) {
-                    IoRequest next = released.nextHeld;
-                    released.nextHeld = null;
-                    released.sink.release(released); // never blocks: we may be a ring thread inside a reap
+                    IoRequest next = released.order().unlinkNext();
+                    released.sink().release(released); // never blocks: we may be a ring thread inside a reap
                     released = next;
                 }
             }
@@ -209,8 +208,7 @@ public final class DirectFile implements AutoCloseable {
     public CompletableFuture<Long> writeDurably(long offset, MemorySegment src, boolean metadata) {
         CompletableFuture<Long> f = new CompletableFuture<>();
         IoRequest r = prepare(IoRequest.WRITE, offset, new MemorySegment[] {src});
-        r.syncAfter = metadata ? IoRequest.FSYNC : IoRequest.FDATASYNC;
-        r.future = f;
+        r.durable(metadata ? IoRequest.FSYNC : IoRequest.FDATASYNC).replyTo(null, null, f, false);
         dispatchAsync(r, null);
         return f;
     }
@@ -228,8 +226,7 @@ public final class DirectFile implements AutoCloseable {
     /** Scatter read: fills {@code dsts} in order from {@code offset} on. */
     public CompletableFuture<Long> read(long offset, MemorySegment... dsts) {
         CompletableFuture<Long> f = new CompletableFuture<>();
-        IoRequest r = prepare(IoRequest.READ, offset, dsts);
-        r.future = f;
+        IoRequest r = prepare(IoRequest.READ, offset, dsts).replyTo(null, null, f, false);
         dispatchAsync(r, null);
         return f;
     }
@@ -237,8 +234,7 @@ public final class DirectFile implements AutoCloseable {
     /** Gather write: writes {@code srcs} back to back from {@code offset} on. */
     public CompletableFuture<Long> write(long offset, MemorySegment... srcs) {
         CompletableFuture<Long> f = new CompletableFuture<>();
-        IoRequest r = prepare(IoRequest.WRITE, offset, srcs);
-        r.future = f;
+        IoRequest r = prepare(IoRequest.WRITE, offset, srcs).replyTo(null, null, f, false);
         dispatchAsync(r, null);
         return f;
     }
@@ -279,8 +275,7 @@ public final class DirectFile implements AutoCloseable {
     private CompletableFuture<Long> sync(int op) {
         checkOpen();
         CompletableFuture<Long> f = new CompletableFuture<>();
-        IoRequest r = engine.pool().take().set(op, state, 0, (MemorySegment) null, -1);
-        r.future = f;
+        IoRequest r = engine.pool().take().set(op, state, 0, (MemorySegment) null, -1).replyTo(null, null, f, false);
         dispatchAsync(r, null);
         return f;
     }
@@ -339,13 +334,7 @@ public final class DirectFile implements AutoCloseable {
     /** As above, with requests from {@code pool} (an owner-driven ring's own, lock-free). */
     <A> void submit(int op, long offset, MemorySegment segment, A attachment, CompletionHandler<? super A> handler,
             CompletableFuture<Long> future, RequestSink sink, boolean inline, RequestPool pool) {
-        IoRequest r = prepareOne(op, offset, segment, pool);
-        @SuppressWarnings("unchecked")
-        CompletionHandler<Object> h = (CompletionHandler<Object>) handler;
-        r.handler = h;
-        r.attachment = attachment;
-        r.future = future;
-        r.inlineCompletion = inline;
+        IoRequest r = prepareOne(op, offset, segment, pool).replyTo(handler, attachment, future, inline);
         dispatchAsync(r, sink);
     }
 
@@ -377,23 +366,23 @@ public final class DirectFile implements AutoCloseable {
         if (EngineRing.current() != null) {
             // The engine's ring thread (a ring thread, a caller-driven ring's reaper) running an
             // INLINE callback: it drives the ring this call would wait on, so nobody would reap it.
-            r.pool.give(r);
-            throw new IllegalStateException(opName(r.op) + "Fully at " + r.offset + " of " + state.path()
+            r.recycle();
+            throw new IllegalStateException(opName(r.op()) + "Fully at " + r.offset() + " of " + state.path()
                     + " from an INLINE completion callback on " + Thread.currentThread().getName()
                     + ": a blocking call there would wait for the thread that must complete it; "
                     + "submit with a future or a callback instead, or use DEFERRED completion");
         }
-        r.waiter = Thread.currentThread();
+        r.ticket().awaitOn(Thread.currentThread());
         try {
             dispatch(r, null);
         } catch (InterruptedIOException | RuntimeException e) {
-            r.pool.give(r);
+            r.recycle();
             throw e;
         }
         Completion.await(r);
-        long result = r.result;
-        Throwable failure = r.failure;
-        engine.pool().give(r);
+        long result = r.outcome().result();
+        Throwable failure = r.outcome().failure();
+        r.recycle();
         if (failure instanceof IOException e) {
             throw e;
         } else if (failure != null) {
@@ -413,7 +402,7 @@ public final class DirectFile implements AutoCloseable {
         } catch (InterruptedIOException e) {
             engine.delivery().fail(r, e, Errno.EINTR, false);
         } catch (RuntimeException e) {
-            r.pool.give(r);
+            r.recycle();
             throw e;
         }
     }
@@ -424,18 +413,18 @@ public final class DirectFile implements AutoCloseable {
      * request is left registered anywhere (not counted, not ordered against).
      */
     private void dispatch(IoRequest r, RequestSink sinkOrNull) throws InterruptedIOException {
-        io.dioring.jfr.IoEvents.submitted(r); // JFR: the request's event starts here
+        IoEvents.submitted(r); // JFR: the request's event starts here
         RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
-        r.sink = sink;
+        r.givenTo(sink);
         pending.incrementAndGet();
         if (closed) {
             requestFinished(); // the closer may be waiting for this count to drop
             throw new IllegalStateException("file closed: " + state.path());
         }
-        if (r.op == IoRequest.WRITE) {
+        if (r.op() == IoRequest.WRITE) {
             writes.increment();
         }
-        if (r.op == IoRequest.WRITE && r.end() > state.size().get() && isExtending(r)) {
+        if (r.op() == IoRequest.WRITE && r.end() > state.size().get() && isExtending(r)) {
             extend(r, sink);
             return;
         }
@@ -443,14 +432,14 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private void issue(IoRequest r, RequestSink sink) throws InterruptedIOException {
-        r.listener = pendingListener; // on completion: release ordering holds, count it out
+        r.listenWith(pendingListener); // on completion: release ordering holds, count it out
         if (!state.inFlightWrites().admit(r)) {
             return; // held; released to its sink when the writes it waits for are done
         }
         try {
             sink.accept(r);
         } catch (InterruptedIOException | RuntimeException e) {
-            r.listener = null;
+            r.listenWith(null);
             pendingListener.onComplete(r); // not taken: unregister it and count it out
             throw e;
         }
@@ -499,7 +488,7 @@ public final class DirectFile implements AutoCloseable {
         }
         if (EngineRing.current() != null) {
             requestFinished();
-            throw new IllegalStateException("write at " + r.offset + " of " + r.length + " bytes extends "
+            throw new IllegalStateException("write at " + r.offset() + " of " + r.length() + " bytes extends "
                     + state.path() + " (size " + state.size().get() + "): extending writes wait for their "
                     + "completion and cannot be issued from an inline completion callback; use DEFERRED "
                     + "completion or preallocate()");
@@ -513,11 +502,10 @@ public final class DirectFile implements AutoCloseable {
      */
     private void extendNow(IoRequest r, RequestSink sink) throws InterruptedIOException {
         Thread caller = Thread.currentThread();
-        Thread previousWaiter = r.waiter;
         sizeLock.lock();
+        Thread previousWaiter = r.ticket().awaitOn(caller);
         try {
             extendingWrites.increment();
-            r.waiter = caller;
             boolean done = false;
             try {
                 if (writesOnCaller(sink)) {
@@ -526,7 +514,7 @@ public final class DirectFile implements AutoCloseable {
                     issue(r, sink);
                 }
             } catch (InterruptedIOException | RuntimeException e) {
-                r.waiter = previousWaiter;
+                r.ticket().awaitOn(previousWaiter);
                 throw e;
             }
             if (done) {
@@ -536,14 +524,13 @@ public final class DirectFile implements AutoCloseable {
             } else {
                 Completion.await(r);
             }
-            if (r.failure == null) {
+            if (r.outcome().failure() == null) {
                 state.size().accumulateAndGet(r.end(), Math::max);
             }
         } finally {
             sizeLock.unlock();
         }
-        r.delivered = false;
-        r.waiter = previousWaiter;
+        r.ticket().rearm(previousWaiter);
         if (previousWaiter != null) {
             Completion.deliver(r); // a blocking caller: mark it delivered (it is us)
         } else {
@@ -573,13 +560,11 @@ public final class DirectFile implements AutoCloseable {
      * @return whether it was made here
      */
     private boolean issueOnCaller(IoRequest r) {
-        r.listener = pendingListener; // on completion: release ordering holds, count it out
+        r.listenWith(pendingListener); // on completion: release ordering holds, count it out
         if (!state.inFlightWrites().admit(r)) {
             return false; // held; released to its sink when the writes it waits for are done
         }
-        CallerIo.run(PositionalIo.LIBC, r);
-        IoEvents.completed(r, IoEvents.SYSCALL);
-        Completion.notifyListener(r);
+        CallerIo.run(PositionalIo.LIBC, r); // its result, its JFR event, its listener, as a ring would
         return true;
     }
 

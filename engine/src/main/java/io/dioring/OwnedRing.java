@@ -3,6 +3,7 @@ package io.dioring;
 import io.dioring.backend.OwnerCompletions;
 import io.dioring.backend.ThreadPoolSink;
 import io.dioring.deliver.Delivery;
+import io.dioring.reap.Aggregator;
 import io.dioring.reap.RingLoop;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
@@ -11,7 +12,6 @@ import io.dioring.ring.Ring;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -467,12 +467,11 @@ public final class OwnedRing implements AutoCloseable {
     private void failReleased() {
         IoRequest r;
         while ((r = released.poll()) != null) {
-            r.sink = null;
-            if (r.completed) {
+            r.givenTo(null);
+            if (r.completed()) {
                 delivery.offload(r);
             } else {
-                delivery.fail(r, new CancellationException(r.opName() + " " + r.file.path() + " at offset " + r.offset
-                        + " cancelled: its owned ring closed while it waited behind a write"),
+                delivery.fail(r, Aggregator.cancellation(r, "its owned ring closed while it waited behind a write"),
                         io.dioring.ffi.Errno.ECANCELED, false);
             }
         }
@@ -481,11 +480,11 @@ public final class OwnedRing implements AutoCloseable {
     /** Drives the ring until {@code r} is delivered (synchronous paths on the owner thread, outside handlers). */
     void runUntilDelivered(IoRequest r) {
         assert !inHandler() : "a synchronous wait inside a completion handler would nest reaps";
-        while (threads != null && !r.delivered) {
+        while (threads != null && !r.ticket().delivered()) {
             threads.awaitReady();
             deliverThreads();
         }
-        while (!r.delivered) {
+        while (!r.ticket().delivered()) {
             pickUpReleased();
             prepare();
             loop.submit(loop.inFlight() > 0 && released.isEmpty());

@@ -333,7 +333,7 @@ class CoalesceTest {
             for (int i = 0; i < count; i++) {
                 buffers[i] = arena.allocate(BLOCK, BLOCK);
                 IoRequest r = new IoRequest().set(op, file, (long) i * BLOCK, buffers[i], -1);
-                r.future = futures[i] = new CompletableFuture<>();
+                r.replyTo(null, null, futures[i] = new CompletableFuture<>(), false);
                 loop.add(r);
             }
         }
@@ -351,7 +351,7 @@ class CoalesceTest {
                 long length) {
             IoRequest r = new IoRequest().set(op, file, offset, arena.allocate(length, BLOCK), -1);
             CompletableFuture<Long> f = new CompletableFuture<>();
-            r.future = f;
+            r.replyTo(null, null, f, false);
             loop.add(r);
             return f;
         }

@@ -1,6 +1,7 @@
 package io.dioring.backend;
 
-import io.dioring.reap.Aggregator;
+import io.dioring.deliver.Completion;
+import io.dioring.jfr.IoEvents;
 import io.dioring.request.IoRequest;
 
 /**
@@ -22,11 +23,12 @@ public final class CallerIo {
     private CallerIo() {}
 
     /**
-     * Runs {@code r} on this thread with {@code io} and concludes its single result
-     * ({@link Aggregator#conclude}); the caller tells its listener and delivers it.
+     * Runs {@code r} on this thread with {@code io} and ends it as a ring would
+     * ({@link Completion#conclude}: its single result, its JFR event, its listener); the
+     * caller delivers it.
      */
     public static void run(PositionalIo io, IoRequest r) {
         PoolWorker.runGuarded(io, null, r, "synchronous " + r.opName());
-        PoolWorker.conclude(r);
+        Completion.conclude(r, false, IoEvents.SYSCALL);
     }
 }

@@ -2,6 +2,7 @@ package io.dioring.backend;
 
 import io.dioring.deliver.Delivery;
 import io.dioring.request.IoRequest;
+import io.dioring.request.ReleaseSink;
 import io.dioring.request.RequestSink;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -14,13 +15,13 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link #deliverReady}). Handlers thus run on the owner, never inside the submitting call
  * and never on a pool thread.
  *
- * <p>While a request is on the pool its {@link IoRequest#sink} is this object, so the pool
+ * <p>While a request is on the pool its {@link IoRequest#sink()} is this object, so the pool
  * hands it back here when it is done ({@link #finishedOnPool}); those are counted
  * ({@link #inPool()}) so the owner knows what it still waits for. Requests that finished
  * without reaching the pool (or are handed back a second time) come through
  * {@link #handBack} or {@link #release} and are not counted.
  */
-public final class OwnerCompletions implements RequestSink {
+public final class OwnerCompletions implements RequestSink, PoolClient {
     private final ThreadPoolSink pool;
     private final Thread owner;
     private final Delivery delivery;
@@ -45,20 +46,21 @@ public final class OwnerCompletions implements RequestSink {
     /** On the owner: sends a new request to the pool; may block for room (back-pressure). */
     @Override
     public void accept(IoRequest r) throws InterruptedIOException {
-        RequestSink previous = r.sink;
-        r.sink = this;
+        ReleaseSink<IoRequest> previous = r.sink();
+        r.givenTo(this);
         inPool.incrementAndGet();
         try {
             pool.accept(r);
         } catch (InterruptedIOException | RuntimeException e) {
             inPool.decrementAndGet();
-            r.sink = previous;
+            r.givenTo(previous);
             throw e;
         }
     }
 
     /** On a pool thread: a request of ours is finished; it is delivered on the owner. */
-    void finishedOnPool(IoRequest r) {
+    @Override
+    public void finishedOnPool(IoRequest r) {
         fromPool.add(r);
         wakeOwner();
     }
@@ -69,7 +71,7 @@ public final class OwnerCompletions implements RequestSink {
      */
     @Override
     public void release(IoRequest r) {
-        if (r.completed) {
+        if (r.completed()) {
             handedBack.add(r);
             wakeOwner();
         } else {
@@ -82,12 +84,12 @@ public final class OwnerCompletions implements RequestSink {
      * ordering hold (sent to the pool now) or finished elsewhere (delivered on the owner).
      */
     public void handBack(IoRequest r) {
-        if (r.completed) {
+        if (r.completed()) {
             handedBack.add(r);
             wakeOwner();
             return;
         }
-        r.sink = this;
+        r.givenTo(this);
         inPool.incrementAndGet();
         pool.release(r);
     }

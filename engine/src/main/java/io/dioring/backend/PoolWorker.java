@@ -1,21 +1,26 @@
 package io.dioring.backend;
 
+import io.dioring.deliver.Completion;
 import io.dioring.ffi.Errno;
-import io.dioring.ffi.RwFlags;
-import io.dioring.file.FileState;
+import io.dioring.jfr.IoEvents;
 import io.dioring.reap.Aggregator;
-import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
+import io.dioring.request.RequestFile;
 import io.dioring.ring.SqeEncoder;
 import io.dioring.split.Coalescer;
+import io.dioring.split.SliceCursor;
+import io.dioring.split.Splitter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
- * What one pool thread does with a request: the data path of a ring, made of blocking calls.
+ * What one pool thread does with a request: the data path of a ring, made of blocking calls,
+ * on the split step's cursor ({@link Splitter#nextSlice}) and the coalescer's rule
+ * ({@link Coalescer#chain}).
  *
  * <ul>
  * <li>Split: slices of at most the file's {@code maxIoBytes}, in file order, one pread or
@@ -31,8 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  *     preadv/pwritev. Invisible to results: members the call covered in full are done; on an
  *     error or a short result every other member runs alone, from its start, and is judged
  *     as if it had never been merged.
- * <li>Finish: the single result (as {@code RingLoop} computes it), the listener, then
- *     delivery ({@link ThreadPoolSink#deliver}).
+ * <li>Finish: {@link Completion#conclude}, as on io_uring (the single result, its JFR event,
+ *     the listener), then delivery through the pool ({@code ThreadPoolSink.deliver}).
  * </ul>
  */
 final class PoolWorker {
@@ -40,79 +45,74 @@ final class PoolWorker {
     static final int MAX_IOVECS = SqeEncoder.MAX_IOVECS_PER_SQE;
     private static final long IOVEC_BYTES = 16; // struct iovec { void *iov_base; size_t iov_len; }
 
-    private final ThreadPoolSink pool;
+    private final PositionalIo io;
+    /** Data and sync calls made; null: not counted. */
+    private final LongAdder syscalls;
+    private final LongAdder coalesced;
+    /** Where a finished request goes: delivered on this worker or handed back to its owner. */
+    private final Consumer<IoRequest> deliver;
     private final IoRequest[] members = new IoRequest[MAX_IOVECS];
     /** The iovec array, made on this worker's thread at its first merged call. */
     private Arena arena;
     private MemorySegment iovecs;
 
-    PoolWorker(ThreadPoolSink pool) {
-        this.pool = pool;
+    /**
+     * @param io the calls to make
+     * @param syscalls counts the calls made (null: not counted)
+     * @param coalesced counts requests that went out inside another's call
+     * @param deliver where a request goes once its result is known, told and recorded
+     */
+    PoolWorker(PositionalIo io, LongAdder syscalls, LongAdder coalesced, Consumer<IoRequest> deliver) {
+        this.io = io;
+        this.syscalls = syscalls;
+        this.coalesced = coalesced;
+        this.deliver = deliver;
     }
 
     /**
-     * Links to {@code head} the requests at the front of {@code from} that continue it: same
-     * file and direction, contiguous, each coalescible, at most {@code maxIoBytes} and
-     * {@link #MAX_IOVECS} in all. Called under the pool's lock.
+     * Links to {@code head} the requests at the front of {@code from} that continue it, by the
+     * coalescer's rule ({@link Coalescer#chain}). Called under the pool's lock.
      */
     static void gatherContiguous(IoRequest head, ArrayDeque<IoRequest> from) {
-        head.nextMerged = null;
-        if (head.completed || !Coalescer.coalescible(head)) {
-            return;
-        }
-        long limit = head.file.maxIoBytes();
-        long total = head.length;
-        int count = 1;
-        IoRequest tail = head;
-        for (IoRequest next = from.peekFirst(); next != null && count < MAX_IOVECS; next = from.peekFirst()) {
-            if (next.completed || next.file != head.file || next.op != head.op || next.offset != tail.end()
-                    || !Coalescer.coalescible(next) || total + next.length > limit) {
-                break;
-            }
-            from.pollFirst();
-            tail.nextMerged = next;
-            tail = next;
-            total += next.length;
-            count++;
-        }
+        Coalescer.chain(head, from);
     }
 
     /** Runs a request (or a merged chain) to its result and delivers it. */
     void run(IoRequest head) {
-        if (head.completed) {
-            pool.deliver(head); // finished elsewhere and handed here to be delivered on a worker
-        } else if (head.nextMerged != null) {
+        if (head.completed()) {
+            deliver.accept(head); // finished elsewhere and handed here to be delivered on a worker
+        } else if (head.cursor().nextMerged() != null) {
             runMerged(head);
         } else {
-            runAndFinish(pool, head);
+            runAndFinish(head);
         }
     }
 
-    /** Runs {@code r} alone on the calling worker (a request it will wait for itself). */
-    static void runNested(ThreadPoolSink pool, IoRequest r) {
-        runAndFinish(pool, r);
+    /** Runs {@code r} alone on the calling thread to its result, and delivers it. */
+    void runAndFinish(IoRequest r) {
+        runGuarded(io, syscalls, r, "thread-pool backend");
+        Completion.conclude(r, false, IoEvents.THREADS); // a syscall runs to its end: nothing is cancelled in flight
+        deliver.accept(r);
     }
 
-    private static void runAndFinish(ThreadPoolSink pool, IoRequest r) {
-        runGuarded(pool.io, pool.syscalls, r, "thread-pool backend");
-        finish(pool, r);
-    }
-
-    /** {@link #runAlone}, a throw turned into the request's EIO: it still completes, once. */
+    /**
+     * {@link #runAlone}, a throw turned into the request's EIO: it still completes, once. The
+     * request has made every call it will make when this returns (its cursor is settled).
+     */
     static void runGuarded(PositionalIo io, LongAdder syscalls, IoRequest r, String who) {
         try {
             runAlone(io, syscalls, r);
         } catch (RuntimeException | Error e) {
             // A bug or a buffer freed under the request: the request still completes, once.
-            Aggregator.fail(r, Errno.EIO, r.offset, r.length, who + ": " + e);
+            Aggregator.fail(r, Errno.EIO, r.offset(), r.length(), who + ": " + e);
         }
+        r.cursor().settle();
     }
 
     private void runMerged(IoRequest head) {
         int count = 0;
         for (IoRequest r = head; r != null; ) {
-            IoRequest next = r.nextMerged;
-            r.nextMerged = null;
+            IoRequest next = r.cursor().unlinkNext();
             members[count++] = r;
             r = next;
         }
@@ -123,15 +123,15 @@ final class PoolWorker {
                 iovecs = arena.allocate(IOVEC_BYTES * MAX_IOVECS, 8);
             }
             for (int i = 0; i < count; i++) {
-                MemorySegment seg = members[i].segments[0];
+                MemorySegment seg = members[i].segment(0);
                 iovecs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES, seg.address());
                 iovecs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES + 8, seg.byteSize());
             }
-            FileState f = head.file;
-            result = head.op == IoRequest.READ ? pool.io.preadv(f.fd(), iovecs, count, head.offset)
-                    : pool.io.pwritev(f.fd(), iovecs, count, head.offset);
-            pool.syscalls.increment();
-            pool.coalesced.add(count - 1);
+            int fd = head.file().fd();
+            result = head.op() == IoRequest.READ ? io.preadv(fd, iovecs, count, head.offset())
+                    : io.pwritev(fd, iovecs, count, head.offset());
+            count(syscalls);
+            coalesced.add(count - 1);
         } catch (RuntimeException | Error e) {
             result = -Errno.EIO; // every member runs alone and meets whatever it meets on its own
         }
@@ -139,69 +139,54 @@ final class PoolWorker {
         for (int i = 0; i < count; i++) {
             IoRequest r = members[i];
             members[i] = null;
-            if (covered >= r.length) {
-                covered -= r.length;
-                r.segIndex = r.segmentCount;
-                r.issued = r.length;
-                finish(pool, r); // all of its bytes moved: its result alone would be the same
+            Coalescer.issuedWhole(r); // one slice each, as in a merged SQE
+            if (covered >= r.length()) {
+                covered -= r.length();
+                r.cursor().settle();
+                Completion.conclude(r, false, IoEvents.THREADS); // all of its bytes moved: its result alone would be the same
+                deliver.accept(r);
             } else {
-                covered = 0; // the call stopped inside this one: it and the rest go alone
-                r.unmerged = true;
-                runAndFinish(pool, r);
+                covered = 0; // the call stopped inside this one: it and the rest go alone, from their start
+                r.cursor().restartAlone(0);
+                runAndFinish(r);
             }
         }
     }
 
-    /** Slices, calls and judges {@code r} on the calling thread; then its linked sync, if any. */
+    /** Slices, calls and judges {@code r} on the calling thread, by the split step's cursor; or its sync. */
     private static void runAlone(PositionalIo io, LongAdder syscalls, IoRequest r) {
-        if (r.errno != 0) {
+        if (r.outcome().errno() != 0) {
             return; // failed before its first slice
         }
-        if (!r.isData()) {
-            sync(io, syscalls, r);
-            return;
-        }
-        if (r.syncAfter >= 0 && r.length == 0) {
-            r.op = r.syncAfter; // a zero-length durable write is a plain sync (as Splitter makes it)
-            r.syncAfter = -1;
-            sync(io, syscalls, r);
-            return;
-        }
         // A durable write is durable slice by slice, as on io_uring: pwritev2 with RWF_DSYNC
-        // (RWF_SYNC with metadata), one call per slice, no separate sync.
-        int rwFlags = r.syncAfter < 0 ? 0 : r.syncAfter == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
-        r.durableByFlags = rwFlags != 0; // no sync follows: the flags make each slice durable
-        FileState f = r.file;
-        int alignment = f.direct() ? f.alignment().offset() : 1;
+        // (RWF_SYNC with metadata), one call per slice, no separate sync; a zero-length one is its sync.
+        int rwFlags = Splitter.startBlocking(r);
+        if (r.cursor().syncing() || !r.isData()) {
+            sync(io, syscalls, r);
+            return;
+        }
+        RequestFile f = r.file();
+        int alignment = f.sliceAlignment();
         int maxIo = f.maxIoBytes();
-        long relative = 0;
-        slices:
-        for (int i = 0; i < r.segmentCount; i++) {
-            MemorySegment seg = r.segments[i];
-            long size = seg.byteSize();
-            for (long pos = 0; pos < size; ) {
-                int len = (int) Math.min(size - pos, maxIo);
-                slice(io, syscalls, r, seg, pos, len, relative, alignment, rwFlags);
-                if (r.errno != 0) {
-                    break slices; // the first error stops the rest
-                }
-                pos += len;
-                relative += len;
+        SliceCursor<IoRequest> c = r.cursor();
+        for (int len; (len = Splitter.nextSlice(r, maxIo)) > 0; ) {
+            slice(io, syscalls, r, r.segment(c.segIndex()), c.segPos(), len, c.issued(), alignment, rwFlags);
+            Splitter.sliceOut(r, len);
+            if (r.outcome().errno() != 0) {
+                break; // the first error stops the rest
             }
         }
-        r.segIndex = r.segmentCount;
-        r.issued = relative;
     }
 
     /** One slice: called until {@link Aggregator#onSlice} judges it done. */
     private static void slice(PositionalIo io, LongAdder syscalls, IoRequest r, MemorySegment seg, long pos,
             int len, long relative, int alignment, int rwFlags) {
-        int fd = r.file.fd();
-        long offset = r.offset + relative;
+        int fd = r.file().fd();
+        long offset = r.offset() + relative;
         int retries = 0;
         while (true) {
             MemorySegment part = seg.asSlice(pos, len);
-            long n = r.op == IoRequest.READ ? io.pread(fd, part, offset)
+            long n = r.op() == IoRequest.READ ? io.pread(fd, part, offset)
                     : rwFlags == 0 ? io.pwrite(fd, part, offset) : durableWrite(io, fd, part, offset, rwFlags);
             count(syscalls);
             int result = (int) n; // at most len, or -errno
@@ -232,12 +217,12 @@ final class PoolWorker {
     }
 
     private static void sync(PositionalIo io, LongAdder syscalls, IoRequest r) {
-        int fd = r.file.fd();
+        int fd = r.file().fd();
         int retries = 0;
         while (true) {
-            int result = r.op == IoRequest.FDATASYNC ? io.fdatasync(fd) : io.fsync(fd);
+            int result = r.phaseOp() == IoRequest.FDATASYNC ? io.fdatasync(fd) : io.fsync(fd);
             count(syscalls);
-            if (Aggregator.onSlice(r, r.offset, 0, 0, result, retries, 1, false) == Aggregator.Verdict.DONE) {
+            if (Aggregator.onSlice(r, r.offset(), 0, 0, result, retries, 1, false) == Aggregator.Verdict.DONE) {
                 return;
             }
             retries++;
@@ -248,21 +233,6 @@ final class PoolWorker {
         if (syscalls != null) {
             syscalls.increment();
         }
-    }
-
-    /** The single result, as RingLoop computes it; then the listener and delivery. */
-    private static void finish(ThreadPoolSink pool, IoRequest r) {
-        conclude(r);
-        io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.THREADS); // JFR: the single result is known
-        Completion.notifyListener(r);
-        pool.deliver(r);
-    }
-
-    /** The single result of a request whose calls have all been made, as RingLoop computes it. */
-    static void conclude(IoRequest r) {
-        r.outstanding = 0;
-        r.allIssued = true;
-        Aggregator.conclude(r, false); // nothing here is cancelled in flight: a syscall runs to its end
     }
 
     /** Frees the iovec array, on the worker's own thread as it ends. */

@@ -1,15 +1,16 @@
 package io.dioring.backend;
 
+import io.dioring.deliver.Completion;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
-import io.dioring.request.Completion;
+import io.dioring.reap.Aggregator;
 import io.dioring.request.IoRequest;
+import io.dioring.request.ReleaseSink;
 import io.dioring.request.RequestSink;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -31,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *     delivered on the offload executor), so it still completes exactly once.
  * <li>Each worker is the "ring" of the requests it runs: their results go to
  *     {@link Delivery#onRing} there (inline callbacks run on it, deferred ones go to the
- *     executor, blocking waiters are unparked). A request whose {@link IoRequest#sink} is
+ *     executor, blocking waiters are unparked). A request whose {@link IoRequest#sink()} is
  *     another sink (an owned ring's queue) is handed back to that sink instead, to be
  *     delivered on its owner's thread.
  * <li>{@link #close close(false)} waits until everything queued and running has finished;
@@ -66,9 +67,11 @@ public final class ThreadPoolSink implements RequestSink {
     private int live;
     /** Guarded by {@link #lock}; read without it for messages only. */
     private volatile int state = RUNNING;
-    final PositionalIo io;
-    final LongAdder syscalls = new LongAdder();
-    final LongAdder coalesced = new LongAdder();
+    private final PositionalIo io;
+    private final LongAdder syscalls = new LongAdder();
+    private final LongAdder coalesced = new LongAdder();
+    /** Runs a request a worker will wait for itself, on that worker (its merged path is never used). */
+    private final PoolWorker nested;
 
     /**
      * Starts {@code threadCount} platform threads named {@code name-0...}.
@@ -83,6 +86,7 @@ public final class ThreadPoolSink implements RequestSink {
     /** As above, making its calls through {@code io} (tests inject faults there). */
     public ThreadPoolSink(String name, int threadCount, int capacity, Delivery delivery, PositionalIo io) {
         this.io = io;
+        this.nested = new PoolWorker(io, syscalls, coalesced, this::deliver);
         if (threadCount < 1 || capacity < 1) {
             throw new IllegalArgumentException("thread pool " + name + ": threads = " + threadCount
                     + " and capacity = " + capacity + " must both be positive");
@@ -94,7 +98,7 @@ public final class ThreadPoolSink implements RequestSink {
         this.threads = new Thread[threadCount];
         this.live = threadCount;
         for (int i = 0; i < threadCount; i++) {
-            PoolWorker worker = new PoolWorker(this);
+            PoolWorker worker = new PoolWorker(io, syscalls, coalesced, this::deliver);
             threads[i] = Thread.ofPlatform().name(name + "-" + i).daemon(true).unstarted(() -> runWorker(worker));
         }
         for (Thread t : threads) {
@@ -148,7 +152,7 @@ public final class ThreadPoolSink implements RequestSink {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
                             + name + " (" + capacity + " places, all taken); the " + r.opName() + " at offset "
-                            + r.offset + " of " + r.file.path() + " was not submitted");
+                            + r.offset() + " of " + r.file().path() + " was not submitted");
                 }
                 checkRunning();
             }
@@ -166,8 +170,8 @@ public final class ThreadPoolSink implements RequestSink {
      * waiting for another worker to take it could wait for ever if all of them did the same.
      */
     private void acceptOnWorker(IoRequest r) {
-        if (r.waiter == Thread.currentThread()) {
-            PoolWorker.runNested(this, r);
+        if (r.ticket().waiter() == Thread.currentThread()) {
+            nested.runAndFinish(r);
             return;
         }
         lock.lock();
@@ -192,7 +196,7 @@ public final class ThreadPoolSink implements RequestSink {
             lock.unlock();
         }
         // Every worker has ended: nobody will look at the queues again.
-        if (r.completed) {
+        if (r.completed()) {
             delivery.offload(r);
         } else {
             cancel(r, false);
@@ -253,7 +257,7 @@ public final class ThreadPoolSink implements RequestSink {
     private static void takeUnfinished(ArrayDeque<IoRequest> from, List<IoRequest> to) {
         for (var it = from.iterator(); it.hasNext(); ) {
             IoRequest r = it.next();
-            if (!r.completed) {
+            if (!r.completed()) {
                 it.remove();
                 to.add(r);
             }
@@ -285,7 +289,7 @@ public final class ThreadPoolSink implements RequestSink {
 
     /**
      * The next request to run, with the requests that continue it linked through
-     * {@link IoRequest#nextMerged} when it may be coalesced; null once the pool is closed and
+     * its cursor's {@code nextMerged} when it may be coalesced; null once the pool is closed and
      * nothing is left. Released requests go first: they were accepted earlier.
      */
     private IoRequest take() {
@@ -301,7 +305,7 @@ public final class ThreadPoolSink implements RequestSink {
                 }
                 ArrayDeque<IoRequest> from = released.isEmpty() ? queue : released;
                 head = from.pollFirst();
-                boolean cancelling = state == CANCELLING && !head.completed;
+                boolean cancelling = state == CANCELLING && !head.completed();
                 if (!cancelling) {
                     PoolWorker.gatherContiguous(head, from);
                 }
@@ -324,29 +328,25 @@ public final class ThreadPoolSink implements RequestSink {
      * on the caller's stack (an owned ring's request still goes to its owner).
      */
     void cancel(IoRequest r, boolean onWorker) {
-        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: the engine was closed");
-        if (onWorker || r.sink instanceof OwnerCompletions) {
-            r.failure = e;
-            r.result = -Errno.ECANCELED;
-            r.completed = true;
-            Completion.notifyListener(r);
+        var e = Aggregator.cancellation(r, "the engine was closed");
+        if (onWorker || r.sink() instanceof PoolClient) {
+            Completion.concludeUnissued(r, e, Errno.ECANCELED);
             deliver(r);
             return;
         }
-        if (r.sink == this) {
-            r.sink = null; // no worker to hand an inline result to any more: the offload executor runs it
+        if (r.sink() == this) {
+            r.givenTo(null); // no worker to hand an inline result to any more: the offload executor runs it
         }
         delivery.fail(r, e, Errno.ECANCELED, false);
     }
 
     /** Delivers a finished request: here if it is ours, else handed back to the sink it belongs to. */
     void deliver(IoRequest r) {
-        RequestSink owner = r.sink;
+        ReleaseSink<IoRequest> owner = r.sink();
         if (owner == null || owner == this) {
             delivery.onRing(r);
-        } else if (owner instanceof OwnerCompletions ownedRing) {
-            ownedRing.finishedOnPool(r);
+        } else if (owner instanceof PoolClient client) {
+            client.finishedOnPool(r);
         } else {
             owner.release(r);
         }

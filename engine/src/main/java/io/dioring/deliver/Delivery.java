@@ -1,6 +1,5 @@
 package io.dioring.deliver;
 
-import io.dioring.request.Completion;
 import io.dioring.request.IoRequest;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +43,8 @@ public final class Delivery {
 
     /** On the ring's owner thread, right after {@code r}'s result was set. */
     public void onRing(IoRequest r) {
-        assert r.completed : "delivering a request that has no result";
-        if (r.waiter != null || r.inlineCompletion || deferred == null) {
+        assert r.completed() : "delivering a request that has no result";
+        if (r.ticket().waiter != null || r.inlineCompletion() || deferred == null) {
             Completion.deliver(r);
         } else {
             execute(deferred, r);
@@ -55,12 +54,14 @@ public final class Delivery {
     /** Hands {@code r} to {@code executor}, counted until its user code has returned. */
     private void execute(Executor executor, IoRequest r) {
         undelivered.incrementAndGet();
-        r.afterDelivery = countDelivered;
+        Ticket<IoRequest> ticket = r.ticket();
+        ticket.afterDelivery = countDelivered;
+        ticket.deliverer = Completion.DELIVER;
         try {
-            executor.execute(r);
+            executor.execute(ticket);
         } catch (RuntimeException refused) {
             // A shut-down or saturated executor must not lose the result: deliver it here.
-            r.afterDelivery = null;
+            ticket.afterDelivery = null;
             undelivered.decrementAndGet();
             Completion.deliver(r);
         }
@@ -91,13 +92,13 @@ public final class Delivery {
 
     /** On a thread that does not own {@code r}'s ring: never runs user code here. */
     public void offRing(IoRequest r) {
-        assert r.completed : "delivering a request that has no result";
-        if (r.waiter != null) {
+        assert r.completed() : "delivering a request that has no result";
+        if (r.ticket().waiter != null) {
             Completion.deliver(r); // only unparks the waiter
-        } else if (deferred != null && !r.inlineCompletion) {
+        } else if (deferred != null && !r.inlineCompletion()) {
             execute(deferred, r);
-        } else if (r.sink != null) {
-            r.sink.release(r); // its ring delivers it inline, on its own thread
+        } else if (r.sink() != null) {
+            r.sink().release(r); // its ring delivers it inline, on its own thread
         } else {
             offload(r);
         }
@@ -105,7 +106,7 @@ public final class Delivery {
 
     /** Runs {@code r}'s delivery on the offload executor (its ring is gone). */
     public void offload(IoRequest r) {
-        if (r.waiter != null) {
+        if (r.ticket().waiter != null) {
             Completion.deliver(r);
         } else {
             execute(offload, r);
@@ -118,11 +119,21 @@ public final class Delivery {
      * {@link #offRing}.
      */
     public void fail(IoRequest r, Throwable failure, int errno, boolean onRing) {
-        assert !r.completed : "failing a request that completed already";
-        r.failure = failure;
-        r.result = -errno;
-        r.completed = true;
-        Completion.notifyListener(r);
+        Completion.concludeUnissued(r, failure, errno);
+        deliver(r, onRing);
+    }
+
+    /**
+     * A request of an io_uring ring whose last slice is in: concluded, recorded and told
+     * ({@link Completion#conclude}), then delivered: {@link #onRing} when {@code onRing},
+     * else {@link #offRing}.
+     */
+    public void finish(IoRequest r, boolean cancelledByEngine, String backend, boolean onRing) {
+        Completion.conclude(r, cancelledByEngine, backend);
+        deliver(r, onRing);
+    }
+
+    private void deliver(IoRequest r, boolean onRing) {
         if (onRing) {
             onRing(r);
         } else {

@@ -1,6 +1,7 @@
 package io.dioring.file;
 
 import io.dioring.DioAlignment;
+import io.dioring.request.RequestFile;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * What the engine keeps about one open file: descriptor, alignment, limits, the size it
  * tracks, and the writes in flight (for ordering and size extension).
  */
-public final class FileState {
+public final class FileState implements RequestFile {
     private final int fd;
     private final Path path;
     private final boolean direct;
@@ -33,14 +34,17 @@ public final class FileState {
         this.size = new AtomicLong(size);
     }
 
+    @Override
     public int fd() {
         return fd;
     }
 
+    @Override
     public Path path() {
         return path;
     }
 
+    @Override
     public boolean direct() {
         return direct;
     }
@@ -58,6 +62,7 @@ public final class FileState {
     }
 
     /** Bytes per SQE at most: requests are split at this size. */
+    @Override
     public int maxIoBytes() {
         return maxIoBytes;
     }
@@ -68,6 +73,7 @@ public final class FileState {
     }
 
     /** Whether adjacent requests on this file may share one READV/WRITEV SQE (seed 004). */
+    @Override
     public boolean coalescing() {
         return coalescing;
     }
@@ -80,12 +86,18 @@ public final class FileState {
      * Whether each read completes with exactly what the kernel returned for it: a short
      * read is judged as it came (prefix rule), never resubmitted, and never merged.
      */
+    @Override
     public boolean rawOutcomes() {
         return rawOutcomes;
     }
 
     public void setRawOutcomes(boolean on) {
         rawOutcomes = on;
+    }
+
+    @Override
+    public int sliceAlignment() {
+        return direct ? alignment.offset() : 1;
     }
 
     /** Writes in flight on this file, by byte range. */

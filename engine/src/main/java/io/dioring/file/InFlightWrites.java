@@ -33,7 +33,7 @@ public final class InFlightWrites {
     private long[] ends = new long[16];
     private long[] sequences = new long[16];
     private int size;
-    /** Held requests in admission order, linked through {@link IoRequest#nextHeld}. */
+    /** Held requests in admission order, linked through {@link WriteOrder#unlinkNext}. */
     private IoRequest heldHead;
     private IoRequest heldTail;
     private int heldCount;
@@ -49,26 +49,27 @@ public final class InFlightWrites {
      * @return true to issue now, false when held
      */
     public boolean admit(IoRequest r) {
-        if (count == 0 && r.op != IoRequest.WRITE) {
+        if (count == 0 && r.op() != IoRequest.WRITE) {
             return true; // nothing in flight to wait for, nothing to register
         }
+        WriteOrder<IoRequest> o = r.order();
         synchronized (this) {
-            r.sequence = ++nextSequence;
-            int blockers = countEarlierOverlapping(start(r), end(r), r.sequence);
+            o.sequence = ++nextSequence;
+            int blockers = countEarlierOverlapping(start(r), end(r), o.sequence);
             if (r.isWrite()) {
-                add(r.offset, r.end(), r.sequence);
-                r.registeredWrite = true;
+                add(r.offset(), r.end(), o.sequence);
+                o.registeredWrite = true;
             }
             if (blockers == 0) {
                 return true;
             }
-            r.blockers = blockers;
+            o.blockers = blockers;
             holds++;
             heldCount++;
             if (heldTail == null) {
                 heldHead = heldTail = r;
             } else {
-                heldTail.nextHeld = r;
+                heldTail.order().nextHeld = r;
                 heldTail = r;
             }
             return false;
@@ -78,39 +79,41 @@ public final class InFlightWrites {
     /**
      * A registered write finished (or was abandoned before it was issued): forget it.
      *
-     * @return the requests it released, linked through {@link IoRequest#nextHeld} in
+     * @return the requests it released, linked through {@link WriteOrder#unlinkNext} in
      *         admission order, or null; the caller issues them
      */
     public IoRequest onComplete(IoRequest write) {
-        assert write.registeredWrite : "only registered writes complete here";
+        WriteOrder<IoRequest> w = write.order();
+        assert w.registeredWrite : "only registered writes complete here";
         IoRequest released = null;
         IoRequest releasedTail = null;
         synchronized (this) {
-            int index = indexOf(write.sequence);
+            int index = indexOf(w.sequence);
             long start = starts[index];
             long end = ends[index];
             long sequence = sequences[index];
             removeAt(index);
-            write.registeredWrite = false;
+            w.registeredWrite = false;
             IoRequest prev = null;
             for (IoRequest h = heldHead; h != null; ) {
-                IoRequest next = h.nextHeld;
+                WriteOrder<IoRequest> ho = h.order();
+                IoRequest next = ho.nextHeld;
                 comparisons++;
-                if (sequence < h.sequence && start < end(h) && start(h) < end && --h.blockers == 0) {
+                if (sequence < ho.sequence && start < end(h) && start(h) < end && --ho.blockers == 0) {
                     if (prev == null) {
                         heldHead = next;
                     } else {
-                        prev.nextHeld = next;
+                        prev.order().nextHeld = next;
                     }
                     if (heldTail == h) {
                         heldTail = prev;
                     }
                     heldCount--;
-                    h.nextHeld = null;
+                    ho.nextHeld = null;
                     if (releasedTail == null) {
                         released = releasedTail = h;
                     } else {
-                        releasedTail.nextHeld = h;
+                        releasedTail.order().nextHeld = h;
                         releasedTail = h;
                     }
                 } else {
@@ -145,7 +148,7 @@ public final class InFlightWrites {
 
     /** A barrier (fsync, fdatasync) spans the whole file: it waits for every earlier write. */
     private static long start(IoRequest r) {
-        return r.isData() ? r.offset : 0;
+        return r.isData() ? r.offset() : 0;
     }
 
     private static long end(IoRequest r) {

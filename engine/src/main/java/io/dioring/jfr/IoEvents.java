@@ -51,10 +51,10 @@ public final class IoEvents {
      */
     public static void submitted(IoRequest r) {
         if (!FlightRecorder.isInitialized()) { // no recording has ever existed in this JVM
-            r.jfrEvent = null;
+            r.jfr().event = null;
             return;
         }
-        r.jfrEvent = switch (r.op) {
+        r.jfr().event = switch (r.op()) {
             case IoRequest.READ -> Enabled.READS.isEnabled() ? begun(new FileReadEvent()) : null;
             case IoRequest.WRITE -> Enabled.WRITES.isEnabled() ? begun(new FileWriteEvent()) : null;
             case IoRequest.FSYNC, IoRequest.FDATASYNC ->
@@ -69,42 +69,44 @@ public final class IoEvents {
     }
 
     /**
-     * A request has its single result ({@code r.result}, or {@code r.errno} set): ends its
+     * A request has its single result ({@code r.outcome()}): ends its
      * event and commits it if it passed the threshold. Call before the result is delivered,
      * since delivery may recycle the request.
      */
     public static void completed(IoRequest r, String backend) {
-        Event e = r.jfrEvent;
+        EventSlot slot = r.jfr();
+        Event e = slot.event;
         if (e == null) {
             return;
         }
-        r.jfrEvent = null;
+        slot.event = null;
         e.end();
         if (!e.shouldCommit()) {
             return;
         }
-        long transferred = r.errno == 0 ? Math.max(r.result, 0) : 0;
+        int errno = r.outcome().errno();
+        long transferred = errno == 0 ? Math.max(r.outcome().result(), 0) : 0;
         if (e instanceof FileReadEvent read) {
-            read.path = r.file.path().toString();
-            read.offset = r.offset;
-            read.bytesAsked = r.length;
+            read.path = r.file().path().toString();
+            read.offset = r.offset();
+            read.bytesAsked = r.length();
             read.bytesRead = transferred;
-            read.endOfFile = r.errno == 0 && transferred < r.length;
-            read.errno = r.errno;
+            read.endOfFile = errno == 0 && transferred < r.length();
+            read.errno = errno;
             read.backend = backend;
         } else if (e instanceof FileWriteEvent write) {
-            write.path = r.file.path().toString();
-            write.offset = r.offset;
-            write.bytesAsked = r.length;
+            write.path = r.file().path().toString();
+            write.offset = r.offset();
+            write.bytesAsked = r.length();
             write.bytesWritten = transferred;
-            // A durable write carries RWF_DSYNC on its slices, or (zero-length) ended as its sync.
-            write.durable = r.syncAfter >= 0 || r.op != IoRequest.WRITE;
-            write.errno = r.errno;
+            // A durable write carries RWF_DSYNC on its slices, or is followed by its sync.
+            write.durable = r.syncAfter() >= 0;
+            write.errno = errno;
             write.backend = backend;
         } else if (e instanceof FileForceEvent force) {
-            force.path = r.file.path().toString();
-            force.metaData = r.op == IoRequest.FSYNC;
-            force.errno = r.errno;
+            force.path = r.file().path().toString();
+            force.metaData = r.op() == IoRequest.FSYNC;
+            force.errno = errno;
             force.backend = backend;
         }
         e.commit();

@@ -54,22 +54,22 @@ public final class Aggregator {
     public static Verdict onSlice(IoRequest r, long sliceOffset, int sliceLength, long sliceRelative,
             int result, int retries, int alignment, boolean data) {
         if (result < 0) {
-            int errno = -result;
-            if ((errno == Errno.EAGAIN || errno == Errno.EINTR) && retries < MAX_RETRIES) {
+            if (retryable(result, retries)) {
                 return Verdict.RESUBMIT;
             }
-            fail(r, errno, sliceOffset, sliceLength, null);
+            fail(r, -result, sliceOffset, sliceLength, null);
             return Verdict.DONE;
         }
         if (!data || result >= sliceLength) {
             return Verdict.DONE;
         }
         boolean continuable = result > 0 && ((sliceOffset + result) & (alignment - 1)) == 0;
-        if (r.op == IoRequest.READ) {
-            if (continuable && !r.file.rawOutcomes()) {
+        if (r.op() == IoRequest.READ) {
+            if (continuable && !r.file().rawOutcomes()) {
                 return Verdict.RESUBMIT;
             }
-            r.shortPosition = Math.min(r.shortPosition, sliceRelative + result);
+            Outcome o = r.outcome();
+            o.shortPosition = Math.min(o.shortPosition, sliceRelative + result);
             return Verdict.DONE;
         }
         if (continuable) {
@@ -80,13 +80,23 @@ public final class Aggregator {
         return Verdict.DONE;
     }
 
+    /**
+     * The EAGAIN/EINTR rule, for single slices and merged SQEs alike: a result of -EAGAIN or
+     * -EINTR is issued again while the slice has been retried fewer than {@link #MAX_RETRIES}
+     * times; after that the error stands.
+     */
+    public static boolean retryable(int result, int retries) {
+        return (result == -Errno.EAGAIN || result == -Errno.EINTR) && retries < MAX_RETRIES;
+    }
+
     /** Records an error unless one is already recorded (the first to arrive wins). */
     public static void fail(IoRequest r, int errno, long offset, long length, String detail) {
-        if (r.errno == 0) {
-            r.errno = errno;
-            r.errorOffset = offset;
-            r.errorLength = length;
-            r.errorDetail = detail;
+        Outcome o = r.outcome();
+        if (o.errno == 0) {
+            o.errno = errno;
+            o.errorOffset = offset;
+            o.errorLength = length;
+            o.errorDetail = detail;
         }
     }
 
@@ -100,32 +110,50 @@ public final class Aggregator {
      * @throws IllegalStateException if the request has its outcome already
      */
     public static void conclude(IoRequest r, boolean cancelledByEngine) {
-        if (r.completed) {
-            throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset);
+        Outcome o = r.outcome();
+        if (o.completed) {
+            throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset());
         }
-        r.completed = true;
-        long result = r.result > 0 && !r.isData() ? r.result : result(r);
-        if (r.errno == 0) {
-            r.result = result;
+        o.completed = true;
+        if (o.errno == 0) {
+            o.result = result(r);
             return;
         }
-        DirectIoException e = new DirectIoException(r.errno, r.opName(), r.file.path(), r.errorOffset, r.errorLength,
-                r.errorDetail);
-        r.failure = r.errno == Errno.ECANCELED && cancelledByEngine
-                ? (CancellationException) new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                        + r.offset + " cancelled: the engine was closed with cancel").initCause(e)
+        DirectIoException e = new DirectIoException(o.errno, r.opName(), r.file().path(), o.errorOffset,
+                o.errorLength, o.errorDetail);
+        o.failure = o.errno == Errno.ECANCELED && cancelledByEngine
+                ? (CancellationException) cancellation(r, "the engine was closed with cancel").initCause(e)
                 : e;
-        r.result = -r.errno;
+        o.result = -o.errno;
+    }
+
+    /**
+     * Sets the single outcome of a request that never reached a ring (refused, cancelled, or
+     * its ring failed first): {@code failure}, and {@code -errno} as its result.
+     */
+    public static void concludeUnissued(IoRequest r, Throwable failure, int errno) {
+        Outcome o = r.outcome();
+        assert !o.completed : "failing a request that completed already";
+        o.failure = failure;
+        o.result = -errno;
+        o.completed = true;
+    }
+
+    /** The one message of a cancelled request: "<op> <path> at offset <n> cancelled: <why>". */
+    public static CancellationException cancellation(IoRequest r, String why) {
+        return new CancellationException(r.opName() + " " + r.file().path() + " at offset " + r.offset()
+                + " cancelled: " + why);
     }
 
     /** The request's single result once its last slice is in: bytes, or -errno. */
     public static long result(IoRequest r) {
-        if (r.errno != 0) {
-            return -r.errno;
+        Outcome o = r.outcome();
+        if (o.errno != 0) {
+            return -o.errno;
         }
-        return switch (r.op) {
-            case IoRequest.READ -> Math.min(r.shortPosition, r.length);
-            case IoRequest.WRITE -> r.length;
+        return switch (r.op()) {
+            case IoRequest.READ -> Math.min(o.shortPosition, r.length());
+            case IoRequest.WRITE -> r.length();
             default -> 0;
         };
     }

@@ -95,7 +95,7 @@ final class Inbox {
                     me.interrupt();
                     throw new InterruptedIOException("interrupted while waiting for room in the submit queue of "
                             + ring + " (" + queue.capacity() + " places, all taken); the " + r.opName()
-                            + " at offset " + r.offset + " of " + r.file.path() + " was not submitted");
+                            + " at offset " + r.offset() + " of " + r.file().path() + " was not submitted");
                 }
                 nudge.run();
                 if (parkNanos > 0) {

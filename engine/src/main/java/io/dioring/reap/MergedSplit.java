@@ -1,6 +1,7 @@
 package io.dioring.reap;
 
 import io.dioring.request.IoRequest;
+import io.dioring.ring.SqeEncoder;
 
 /**
  * Splits a vector SQE's final result (not EAGAIN/EINTR, which are re-issued whole) back
@@ -10,47 +11,43 @@ import io.dioring.request.IoRequest;
  * a ring: nothing is allocated.
  */
 final class MergedSplit {
-    /** Requests whose slice is judged, linked through {@link IoRequest#nextMerged}, in file order. */
-    IoRequest done;
-    /** Requests to issue again on their own, linked the same way, in file order. */
-    IoRequest again;
+    /** Requests whose slice is judged, in file order: the first {@code doneCount}. */
+    final IoRequest[] done = new IoRequest[SqeEncoder.MAX_IOVECS_PER_SQE];
+    int doneCount;
+    /** Requests to issue again on their own, in file order: the first {@code againCount}. */
+    final IoRequest[] again = new IoRequest[SqeEncoder.MAX_IOVECS_PER_SQE];
+    int againCount;
 
     void split(IoRequest head, int result, int alignment) {
-        done = null;
-        again = null;
-        IoRequest doneTail = null;
-        IoRequest againTail = null;
+        doneCount = 0;
+        againCount = 0;
         long remaining = Math.max(result, 0);
         for (IoRequest r = head; r != null; ) {
-            IoRequest next = r.nextMerged;
-            r.nextMerged = null;
-            long moved = result < 0 ? 0 : Math.min(remaining, r.length);
+            IoRequest next = r.cursor().unlinkNext();
+            long moved = result < 0 ? 0 : Math.min(remaining, r.length());
             remaining -= moved;
-            boolean judged = result >= 0 && (moved == r.length || (moved > 0 && Aggregator.onSlice(r, r.offset,
-                    (int) r.length, 0, (int) moved, 0, alignment, true) == Aggregator.Verdict.DONE));
+            boolean judged = result >= 0 && (moved == r.length() || (moved > 0 && Aggregator.onSlice(r, r.offset(),
+                    (int) r.length(), 0, (int) moved, 0, alignment, true) == Aggregator.Verdict.DONE));
             if (judged) {
-                if (doneTail == null) {
-                    done = r;
-                } else {
-                    doneTail.nextMerged = r;
-                }
-                doneTail = r;
+                done[doneCount++] = r;
             } else {
                 // Untouched, failed with the others, or a remainder worth asking for: alone from `moved` on.
-                r.outstanding--;
-                r.unmerged = true;
-                r.allIssued = false;
-                r.segIndex = 0;
-                r.segPos = moved;
-                r.issued = moved;
-                if (againTail == null) {
-                    again = r;
-                } else {
-                    againTail.nextMerged = r;
-                }
-                againTail = r;
+                r.cursor().restartAlone(moved);
+                again[againCount++] = r;
             }
             r = next;
         }
+    }
+
+    /** Forgets the requests of the last split (they are back in the loop's hands). */
+    void clear() {
+        for (int i = 0; i < doneCount; i++) {
+            done[i] = null;
+        }
+        for (int i = 0; i < againCount; i++) {
+            again[i] = null;
+        }
+        doneCount = 0;
+        againCount = 0;
     }
 }

@@ -87,7 +87,7 @@ final class RingClosing {
     void failQueued(Inbox inbox, boolean callbacksHere) {
         IoRequest r;
         while ((r = inbox.pollReleased()) != null) {
-            if (r.completed) {
+            if (r.completed()) {
                 delivery.offload(r); // finished already; only its delivery was left to this ring
             } else {
                 cancel(r, callbacksHere);
@@ -101,15 +101,14 @@ final class RingClosing {
     void cancel(IoRequest r, boolean callbacksHere) {
         Throwable f = failure;
         String why = f != null ? name + " failed: " + f.getMessage() : "the engine was closed";
-        CancellationException e = new CancellationException(r.opName() + " " + r.file.path() + " at offset "
-                + r.offset + " cancelled: " + why);
+        CancellationException e = Aggregator.cancellation(r, why);
         if (f != null) {
             e.initCause(f);
         }
         if (callbacksHere) {
             delivery.fail(r, e, Errno.ECANCELED, true);
         } else {
-            r.sink = null; // no ring to hand an inline result to any more
+            r.givenTo(null); // no ring to hand an inline result to any more
             delivery.fail(r, e, Errno.ECANCELED, false);
         }
     }

@@ -1,8 +1,7 @@
 package io.dioring.reap;
 
 import io.dioring.deliver.Delivery;
-import io.dioring.ffi.Errno;
-import io.dioring.request.Completion;
+import io.dioring.jfr.IoEvents;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Slots;
@@ -40,9 +39,7 @@ public final class RingLoop {
     private final MergedSplit mergedSplit = new MergedSplit();
     private final ArrayDeque<IoRequest> waiting = new ArrayDeque<>();
     /** Slots whose slice must be issued again (short or EAGAIN), waiting for SQ space. */
-    private final int[] resubmit;
-    private int resubmitHead;
-    private int resubmitCount;
+    private final ResubmitQueue resubmit;
     private final long[] cqUserData;
     private final int[] cqResult;
     private final Delivery delivery;
@@ -88,7 +85,7 @@ public final class RingLoop {
         this.encoder = new SqeEncoder(ring, slots);
         this.splitter = new Splitter(slots, encoder);
         this.coalescer = new Coalescer(slots, encoder);
-        this.resubmit = new int[maxInFlight];
+        this.resubmit = new ResubmitQueue(maxInFlight);
         this.cqUserData = new long[ring.cqEntries()];
         this.cqResult = new int[ring.cqEntries()];
         this.delivery = delivery;
@@ -117,7 +114,7 @@ public final class RingLoop {
 
     /** Whether anything is queued, being resubmitted or in flight. */
     public boolean busy() {
-        return !waiting.isEmpty() || resubmitCount > 0 || slots.used() > 0 || reservedInFlight > 0;
+        return !waiting.isEmpty() || !resubmit.isEmpty() || slots.used() > 0 || reservedInFlight > 0;
     }
 
     /** SQEs written so far for data and sync slices (resubmissions included). */
@@ -208,7 +205,7 @@ public final class RingLoop {
 
     /** Whether slices wait to be issued again (short, EAGAIN), for the next {@link #prepare}. */
     public boolean hasResubmissions() {
-        return resubmitCount > 0;
+        return !resubmit.isEmpty();
     }
 
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
@@ -224,15 +221,12 @@ public final class RingLoop {
      */
     public int prepare() {
         long before = encoder.sqesEncoded();
-        while (resubmitCount > 0 && ring.sqSpace() > 0) {
-            int slot = resubmit[resubmitHead];
-            resubmitHead = (resubmitHead + 1) % resubmit.length;
-            resubmitCount--;
-            encoder.encode(slot);
+        while (!resubmit.isEmpty() && ring.sqSpace() > 0) {
+            encoder.encode(resubmit.poll());
         }
         while (!waiting.isEmpty()) {
             IoRequest r = waiting.peekFirst();
-            if (r.completed) {
+            if (r.completed()) {
                 waiting.pollFirst(); // finished elsewhere and handed here to be delivered on this thread
                 delivery.onRing(r);
                 continue;
@@ -244,7 +238,7 @@ public final class RingLoop {
                 break;
             }
             waiting.pollFirst();
-            if (r.outstanding == 0) {
+            if (r.cursor().outstanding() == 0) {
                 finish(r); // nothing to issue (zero length, or failed before its first slice)
             }
         }
@@ -290,7 +284,7 @@ public final class RingLoop {
      * thread calls it for each request it takes from its inbox.
      */
     public void submitIfBatchFull() {
-        if (submitBatch > 0 && waiting.size() + resubmitCount >= submitBatch && prepare() > 0) {
+        if (submitBatch > 0 && waiting.size() + resubmit.size() >= submitBatch && prepare() > 0) {
             ring.submit(false);
         }
     }
@@ -350,32 +344,29 @@ public final class RingLoop {
             }
             slots.issue(slot); // retire its generation: a late CQE is stale
             slots.release(slot);
-            for (IoRequest m = r; m != null; m = m.nextMerged) {
-                Aggregator.fail(m, errno, m.offset, m.length, detail);
-                m.outstanding--;
+            for (IoRequest m = r; m != null; m = m.cursor().nextMerged()) {
+                Aggregator.fail(m, errno, m.offset(), m.length(), detail);
+                m.cursor().sliceLost();
             }
             for (IoRequest m = r; m != null; ) {
-                IoRequest next = m.nextMerged;
-                m.nextMerged = null;
-                if (m.outstanding <= 0 && !m.completed && !waiting.contains(m)) { // else failed below
-                    m.allIssued = true;
-                    m.outstanding = 0;
+                IoRequest next = m.cursor().unlinkNext();
+                if (m.cursor().outstanding() <= 0 && !m.completed() && !waiting.contains(m)) { // else failed below
+                    m.cursor().settle();
                     finish(m);
                     failed++;
                 }
                 m = next;
             }
         }
-        resubmitCount = 0;
+        resubmit.clear();
         IoRequest r;
         while ((r = waiting.pollFirst()) != null) {
-            if (r.completed) {
+            if (r.completed()) {
                 delivery.onRing(r);
                 continue;
             }
-            Aggregator.fail(r, errno, r.offset, r.length, detail);
-            r.outstanding = 0;
-            r.allIssued = true;
+            Aggregator.fail(r, errno, r.offset(), r.length(), detail);
+            r.cursor().settle();
             finish(r);
             failed++;
         }
@@ -402,18 +393,13 @@ public final class RingLoop {
             return;
         }
         boolean data = opcode != SqeEncoder.OP_FSYNC;
-        int alignment = r.file.direct() ? r.file.alignment().offset() : 1;
         Aggregator.Verdict verdict = Aggregator.onSlice(r, slots.fileOffset(slot), slots.length(slot),
-                slots.relative(slot), result, slots.retry(slot) - 1, alignment, data);
+                slots.relative(slot), result, slots.retry(slot) - 1, r.file().sliceAlignment(), data);
         if (verdict == Aggregator.Verdict.RESUBMIT) {
             if (result > 0) {
                 slots.advance(slot, result);
             }
-            // Retire this CQE's generation now: while the slot waits for SQ space, a repeat
-            // of its user_data must count as stale, not be applied a second time.
-            slots.issue(slot);
-            resubmit[(resubmitHead + resubmitCount) % resubmit.length] = slot;
-            resubmitCount++;
+            resubmit(slot);
             return;
         }
         slots.release(slot);
@@ -422,14 +408,11 @@ public final class RingLoop {
 
     /** One slice of {@code r} is judged: when it was the last, the request is done (or syncs). */
     private void sliceDone(IoRequest r, boolean data) {
-        r.outstanding--;
-        if (r.outstanding == 0 && r.allIssued) {
-            if (r.syncAfter >= 0 && !r.durableByFlags && r.errno == 0 && data) {
-                // The data is in; make it durable before the request completes.
-                r.op = r.syncAfter;
-                r.syncAfter = -1;
-                r.allIssued = false;
-                r.result = r.length;
+        if (r.cursor().sliceJudged()) {
+            if (r.syncAfter() >= 0 && !r.cursor().durableByFlags() && !r.cursor().syncing()
+                    && r.outcome().errno() == 0 && data) {
+                // The data is in; make it durable before the request completes: its sync phase.
+                r.cursor().beginSync();
                 waiting.addFirst(r);
                 return;
             }
@@ -438,53 +421,41 @@ public final class RingLoop {
     }
 
     /**
+     * Queues {@code slot} to be issued again, retiring this CQE's generation now: while the
+     * slot waits for SQ space, a repeat of its user_data must count as stale, not be applied
+     * a second time.
+     */
+    private void resubmit(int slot) {
+        slots.issue(slot);
+        resubmit.push(slot);
+    }
+
+    /**
      * Splits a READV/WRITEV result back over the requests it carried, in file order (see
      * the class comment). Requests that still need bytes go back to the front of the queue,
      * in order, as ordinary slices.
      */
     private void completeMerged(int slot, int result) {
-        if (result < 0 && (result == -Errno.EAGAIN || result == -Errno.EINTR)
-                && slots.retry(slot) - 1 < Aggregator.MAX_RETRIES) {
-            slots.issue(slot); // retire this CQE's generation while the slot waits for SQ space
-            resubmit[(resubmitHead + resubmitCount) % resubmit.length] = slot;
-            resubmitCount++;
+        if (Aggregator.retryable(result, slots.retry(slot) - 1)) {
+            resubmit(slot);
             return;
         }
         IoRequest head = slots.request(slot);
         slots.release(slot);
-        mergedSplit.split(head, result, head.file.direct() ? head.file.alignment().offset() : 1);
-        for (IoRequest r = mergedSplit.done; r != null; ) {
-            IoRequest next = r.nextMerged;
-            r.nextMerged = null;
-            sliceDone(r, true);
-            r = next;
+        mergedSplit.split(head, result, head.file().sliceAlignment());
+        for (int i = 0; i < mergedSplit.doneCount; i++) {
+            sliceDone(mergedSplit.done[i], true);
         }
         // Back to the front of the queue, in file order: the last one first.
-        IoRequest again = mergedSplit.again;
-        mergedSplit.done = null;
-        mergedSplit.again = null;
-        pushFrontInOrder(again);
-    }
-
-    private void pushFrontInOrder(IoRequest chain) {
-        if (chain == null) {
-            return;
+        for (int i = mergedSplit.againCount - 1; i >= 0; i--) {
+            waiting.addFirst(mergedSplit.again[i]);
         }
-        pushFrontInOrder(chain.nextMerged); // at most MAX_IOVECS_PER_SQE deep
-        chain.nextMerged = null;
-        waiting.addFirst(chain);
+        mergedSplit.clear();
     }
 
     /** Computes the single result, releases holds, and delivers (here or on the executor). */
     private void finish(IoRequest r) {
-        Aggregator.conclude(r, cancelled);
         requestsCompleted++;
-        io.dioring.jfr.IoEvents.completed(r, io.dioring.jfr.IoEvents.IO_URING); // JFR: the single result is known
-        Completion.notifyListener(r);
-        if (callbacksHere) {
-            delivery.onRing(r);
-        } else {
-            delivery.offRing(r);
-        }
+        delivery.finish(r, cancelled, IoEvents.IO_URING, callbacksHere);
     }
 }

@@ -204,7 +204,7 @@ public final class SharedRing implements EngineRing {
 
     @Override
     public void release(IoRequest r) {
-        if (r.completed) {
+        if (r.completed()) {
             // Finished elsewhere; its callback runs inline, and only the reaper runs callbacks.
             toDeliver.add(r);
             signal.wake();
@@ -215,7 +215,7 @@ public final class SharedRing implements EngineRing {
             // Released by a completion this thread is reaping on another ring: issue it here,
             // after that completion's delivery, as a ring thread would (a sync released by
             // the last write before it must not be seen done before that write).
-            r.sink = here;
+            r.givenTo(here);
             here.loop.add(r);
             return;
         } else {

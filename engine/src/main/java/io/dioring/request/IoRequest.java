@@ -1,9 +1,14 @@
 package io.dioring.request;
 
 import io.dioring.CompletionHandler;
-import io.dioring.file.FileState;
+import io.dioring.deliver.Ticket;
+import io.dioring.file.WriteOrder;
+import io.dioring.jfr.EventSlot;
+import io.dioring.reap.Outcome;
+import io.dioring.split.SliceCursor;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One read, write or sync a caller asked for, from submission to its single result.
@@ -13,107 +18,63 @@ import java.util.concurrent.CompletableFuture;
  * thread that delivers its result until it is recycled. Each hand-off happens through a
  * queue or executor that orders memory, so the fields are plain.
  *
- * <p>Who writes what, by phase (a field is written only by the phase that owns it):
+ * <p>Its state comes in parts, each written by the one phase that owns it (no field is
+ * public; a part's fields are package-private to its owner, and another phase moves it
+ * only through a method named for the transition):
  * <ul>
- * <li>what was asked ({@code op} ... {@code syncAfter}) and who to tell ({@code attachment}
- *     ... {@code inlineCompletion}): the public face ({@code DirectFile}, {@code OwnedRing}),
- *     before the request is handed on; the split step sets {@code durableByFlags} once the
- *     slices carry RWF_DSYNC, and turns a zero-length durable write into its sync;
- * <li>the splitting cursor and {@code outstanding}/{@code allIssued}: {@code split.Splitter}
- *     and {@code split.Coalescer}, on the ring's owner;
- * <li>the aggregate ({@code errno} ... {@code shortPosition}): {@code reap.Aggregator};
- * <li>{@code completed}, {@code result}, {@code failure}: the loop's finish, or
- *     {@code deliver.Delivery.fail} for a request that never reached a ring;
- * <li>ordering ({@code sequence}, {@code registeredWrite}, {@code blockers},
- *     {@code nextHeld}): {@code file.InFlightWrites}, under its monitor;
- * <li>{@code nextMerged}, {@code unmerged}: the coalescer and the merged split-back;
- * <li>{@code waiter}, {@code delivered}: the blocking caller and the delivery.
+ * <li>what was asked ({@code op} ... {@code syncAfter}) and who to tell (handler, future,
+ *     listener): written once at submission ({@link #set}, {@link #replyTo},
+ *     {@link #durable}, {@link #listenWith}), read-only after;
+ * <li>{@link #cursor()}: the split step ({@code split.Splitter}, {@code split.Coalescer});
+ *     the sync phase of a durable write is a state of the cursor, not a rewrite of {@code op};
+ * <li>{@link #outcome()}: {@code reap.Aggregator};
+ * <li>{@link #order()}: {@code file.InFlightWrites}, under its monitor;
+ * <li>{@link #ticket()}: the delivery ({@code deliver.Delivery}, {@code deliver.Completion});
+ * <li>{@link #sink()}: the ring it was given to, set as it is handed on ({@link #givenTo}).
  * </ul>
  */
-public final class IoRequest implements Runnable {
+public final class IoRequest {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int FSYNC = 2;
     public static final int FDATASYNC = 3;
 
-    // What was asked.
-    public int op;
-    public FileState file;
-    public long offset;
-    public long length;
+    // What was asked: set at submission, read-only after.
+    private int op;
+    private RequestFile file;
+    private long offset;
+    private long length;
     /** The buffers, in file order; one for a plain read/write. */
-    public MemorySegment[] segments = new MemorySegment[1];
-    public int segmentCount;
+    private MemorySegment[] segments = new MemorySegment[1];
+    private int segmentCount;
     /** Registered buffer index per segment for READ_FIXED/WRITE_FIXED, or -1. */
-    public int[] bufIndex = new int[1];
-    /** Ask for the write to be durable (a linked fsync/fdatasync) before completing. */
-    public int syncAfter = -1;
-    /** Set by the split step when every slice carries RWF_DSYNC/RWF_SYNC: no sync follows the data. */
-    public boolean durableByFlags;
+    private int[] bufIndex = new int[1];
+    /** Ask for the write to be durable (FSYNC or FDATASYNC) before completing; -1 for none. */
+    private int syncAfter = -1;
 
-    // Who to tell.
-    public Object attachment;
-    public CompletionHandler<Object> handler;
-    public CompletableFuture<Long> future;
-    public boolean inlineCompletion;
-
-    // Splitting cursor: the next slice to issue starts at segment segIndex, byte segPos.
-    public int segIndex;
-    public long segPos;
-    /** Bytes of the request already handed out as slices (its relative position). */
-    public long issued;
-    public boolean allIssued;
-
-    // Aggregation (seed 003).
-    /** Slices handed to the ring and not yet finished. */
-    public int outstanding;
-    /** First error by arrival, as a positive errno; 0 when none. */
-    public int errno;
-    public long errorOffset;
-    public long errorLength;
-    public String errorDetail;
-    /** Smallest position (relative to offset) at which a read slice came up short. */
-    public long shortPosition;
-    public boolean completed;
-
-    // Outcome, delivered by run().
-    public long result;
-    public Throwable failure;
-
-    // Ordering and size extension (seeds 000, 002).
-    /** Sequence number among this file's requests, for ordering against earlier writes. */
-    public long sequence;
-    public boolean registeredWrite;
-    /** While held: earlier overlapping writes still in flight (InFlightWrites owns it). */
-    public int blockers;
-    public IoRequest nextHeld;
-    /**
-     * Coalescing (seed 004): the next request carried by the same READV/WRITEV SQE, whose
-     * slot names the first request of the chain; null at the end of the chain.
-     */
-    public IoRequest nextMerged;
-    /** Set once a merged SQE came back short: the rest goes out on its own, never merged again. */
-    public boolean unmerged;
-    /** Where to (re)submit this request: the ring it was given to. */
-    public RequestSink sink;
-
-    /** Called after delivery so the request can be reused; null for unpooled requests. */
-    public RequestPool pool;
-    /** Released by the engine to whoever waits on completion (synchronous paths). */
-    public volatile boolean delivered;
-    /** Set by the completing side so a synchronous waiter can be woken. */
-    public Thread waiter;
+    // Who to tell: set at submission.
+    private Object attachment;
+    private CompletionHandler<Object> handler;
+    private CompletableFuture<Long> future;
+    private boolean inlineCompletion;
     /** Called on the completing thread before user code, e.g. to release ordering holds. */
-    public CompletionListener listener;
-    /** Run once the result's user code has returned (Delivery counts deferred results with it). */
-    public Runnable afterDelivery;
-    /** Its JFR event, begun at submission when a recording wants it; null otherwise (see IoEvents). */
-    public jdk.jfr.Event jfrEvent;
+    private CompletionListener<IoRequest> listener;
+    /** Where to (re)submit this request: the ring it was given to. */
+    private ReleaseSink<IoRequest> sink;
+    /** Called after delivery so the request can be reused (its pool's give); null for unpooled requests. */
+    Consumer<IoRequest> pool;
+
+    // The parts, each owned by its phase.
+    private final SliceCursor<IoRequest> cursor = new SliceCursor<>();
+    private final Outcome outcome = new Outcome();
+    private final WriteOrder<IoRequest> order = new WriteOrder<>();
+    private final Ticket<IoRequest> ticket = new Ticket<>(this);
+    private final EventSlot jfr = new EventSlot();
 
     public IoRequest() {}
 
     /** Sets the request up for one buffer. */
-    public IoRequest set(int op, FileState file, long offset, MemorySegment segment, int bufferIndex) {
+    public IoRequest set(int op, RequestFile file, long offset, MemorySegment segment, int bufferIndex) {
         this.op = op;
         this.file = file;
         this.offset = offset;
@@ -121,12 +82,11 @@ public final class IoRequest implements Runnable {
         this.bufIndex[0] = bufferIndex;
         this.segmentCount = segment == null ? 0 : 1;
         this.length = segment == null ? 0 : segment.byteSize();
-        this.shortPosition = this.length;
         return this;
     }
 
     /** Sets the request up for several buffers read or written back to back. */
-    public IoRequest set(int op, FileState file, long offset, MemorySegment[] buffers, int[] bufferIndexes) {
+    public IoRequest set(int op, RequestFile file, long offset, MemorySegment[] buffers, int[] bufferIndexes) {
         this.op = op;
         this.file = file;
         this.offset = offset;
@@ -142,8 +102,126 @@ public final class IoRequest implements Runnable {
         }
         this.segmentCount = buffers.length;
         this.length = total;
-        this.shortPosition = total;
         return this;
+    }
+
+    /** At submission: the write is durable (as {@code syncOp}, FSYNC or FDATASYNC) before it completes. */
+    public IoRequest durable(int syncOp) {
+        assert syncOp == FSYNC || syncOp == FDATASYNC : "not a sync: " + syncOp;
+        this.syncAfter = syncOp;
+        return this;
+    }
+
+    /** At submission: where the result goes. */
+    @SuppressWarnings("unchecked")
+    public IoRequest replyTo(CompletionHandler<?> handler, Object attachment, CompletableFuture<Long> future,
+            boolean inline) {
+        this.handler = (CompletionHandler<Object>) handler;
+        this.attachment = attachment;
+        this.future = future;
+        this.inlineCompletion = inline;
+        return this;
+    }
+
+    /** At submission: the engine's own bookkeeping told on completion (null: none). */
+    public void listenWith(CompletionListener<IoRequest> listener) {
+        this.listener = listener;
+    }
+
+    /** Handed to {@code sink} (null: its ring is gone, an inline result runs on the offload executor). */
+    public void givenTo(ReleaseSink<IoRequest> sink) {
+        this.sink = sink;
+    }
+
+    public int op() {
+        return op;
+    }
+
+    public RequestFile file() {
+        return file;
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public MemorySegment segment(int i) {
+        return segments[i];
+    }
+
+    public int segmentCount() {
+        return segmentCount;
+    }
+
+    /** Registered buffer index of segment {@code i}, or -1. */
+    public int bufferIndex(int i) {
+        return bufIndex[i];
+    }
+
+    /** FSYNC or FDATASYNC for a durable write, else -1. */
+    public int syncAfter() {
+        return syncAfter;
+    }
+
+    public Object attachment() {
+        return attachment;
+    }
+
+    public CompletionHandler<Object> handler() {
+        return handler;
+    }
+
+    public CompletableFuture<Long> future() {
+        return future;
+    }
+
+    public boolean inlineCompletion() {
+        return inlineCompletion;
+    }
+
+    public CompletionListener<IoRequest> listener() {
+        return listener;
+    }
+
+    public ReleaseSink<IoRequest> sink() {
+        return sink;
+    }
+
+    public SliceCursor<IoRequest> cursor() {
+        return cursor;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
+
+    public WriteOrder<IoRequest> order() {
+        return order;
+    }
+
+    public Ticket<IoRequest> ticket() {
+        return ticket;
+    }
+
+    public EventSlot jfr() {
+        return jfr;
+    }
+
+    /** Whether the result is set (see {@link Outcome#completed}). */
+    public boolean completed() {
+        return outcome.completed();
+    }
+
+    /**
+     * What goes out now: the asked op, or in a durable write's sync phase its sync
+     * ({@link SliceCursor#syncing}).
+     */
+    public int phaseOp() {
+        return cursor.syncing() ? syncAfter : op;
     }
 
     public boolean isWrite() {
@@ -159,9 +237,9 @@ public final class IoRequest implements Runnable {
         return offset + length;
     }
 
-    /** Name used in messages: "read", "write", "fsync", "fdatasync". */
+    /** Name used in messages: "read", "write", "fsync", "fdatasync" (a durable write's sync by its sync). */
     public String opName() {
-        return switch (op) {
+        return switch (phaseOp()) {
             case READ -> "read";
             case WRITE -> "write";
             case FSYNC -> "fsync";
@@ -170,14 +248,16 @@ public final class IoRequest implements Runnable {
         };
     }
 
-    /** Delivers the outcome to the handler or future; then recycles the request. */
-    @Override
-    public void run() {
-        Completion.deliver(this);
+    /** Gives the request back to its pool (if any), cleared. */
+    public void recycle() {
+        Consumer<IoRequest> p = pool;
+        if (p != null) {
+            p.accept(this);
+        }
     }
 
     /** Clears everything so the request can be reused. */
-    public void reset() {
+    void reset() {
         op = 0;
         file = null;
         offset = 0;
@@ -187,34 +267,15 @@ public final class IoRequest implements Runnable {
         }
         segmentCount = 0;
         syncAfter = -1;
-        durableByFlags = false;
         attachment = null;
         handler = null;
         future = null;
         inlineCompletion = false;
-        segIndex = 0;
-        segPos = 0;
-        issued = 0;
-        allIssued = false;
-        outstanding = 0;
-        errno = 0;
-        errorOffset = 0;
-        errorLength = 0;
-        errorDetail = null;
-        shortPosition = 0;
-        completed = false;
-        result = 0;
-        failure = null;
-        sequence = 0;
-        registeredWrite = false;
-        blockers = 0;
-        nextHeld = null;
-        nextMerged = null;
-        unmerged = false;
-        sink = null;
-        delivered = false;
-        waiter = null;
         listener = null;
-        afterDelivery = null;
+        sink = null;
+        cursor.reset();
+        outcome.reset();
+        order.reset();
+        ticket.reset();
     }
 }

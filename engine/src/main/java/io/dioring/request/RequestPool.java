@@ -1,6 +1,7 @@
 package io.dioring.request;
 
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * Recycles requests so the callback path allocates nothing in steady state. Bounded:
@@ -14,6 +15,8 @@ public final class RequestPool {
     private final BoundedQueue<IoRequest> shared;
     private final ArrayDeque<IoRequest> confined;
     private final int capacity;
+    /** What a taken request calls to come back ({@link IoRequest#recycle}): made once, so taking allocates nothing. */
+    private final Consumer<IoRequest> giveBack = this::give;
 
     private RequestPool(int capacity, boolean threadSafe) {
         this.capacity = capacity;
@@ -37,7 +40,7 @@ public final class RequestPool {
         if (r == null) {
             r = new IoRequest();
         }
-        r.pool = this;
+        r.pool = giveBack;
         return r;
     }
 

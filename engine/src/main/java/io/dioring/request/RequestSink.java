@@ -3,7 +3,7 @@ package io.dioring.request;
 import java.io.InterruptedIOException;
 
 /** Somewhere a request can be handed to be issued: a ring thread's inbox or an owner's loop. */
-public interface RequestSink {
+public interface RequestSink extends ReleaseSink<IoRequest> {
     /**
      * Takes a new request from its submitter; may block while the sink is full
      * (back-pressure). Callable from any thread. A thread whose interrupt flag is set is
@@ -21,5 +21,6 @@ public interface RequestSink {
      * ({@link IoRequest#completed}). Never blocks and never throws: a closed sink fails
      * (or delivers) the request itself, so it still completes exactly once.
      */
+    @Override
     void release(IoRequest request);
 }

@@ -4,6 +4,7 @@ import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.iovec;
 import io.dioring.file.FileState;
 import io.dioring.request.IoRequest;
+import io.dioring.request.RequestFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -86,10 +87,10 @@ public final class SqeEncoder {
         IoRequest r = slots.request(slot);
         int opcode = slots.opcode(slot);
         long userData = slots.issue(slot);
-        int fd = r.file.fd();
+        int fd = r.file().fd();
         int sqeFlags = 0;
         if (fixedFileCount > 0) {
-            int index = fixedFileIndex(r.file);
+            int index = fixedFileIndex(r.file());
             if (index >= 0) {
                 fd = index;
                 sqeFlags = SQE_FIXED_FILE;
@@ -122,10 +123,10 @@ public final class SqeEncoder {
         }
         long base = iovecOffset(slot);
         int i = 0;
-        for (IoRequest r = head; r != null; r = r.nextMerged, i++) {
+        for (IoRequest r = head; r != null; r = r.cursor().nextMerged(), i++) {
             assert i < MAX_IOVECS_PER_SQE : "more requests merged than one SQE's iovec array holds";
-            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC_BYTES + IOV_BASE, r.segments[0].address());
-            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC_BYTES + IOV_LEN, r.length);
+            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC_BYTES + IOV_BASE, r.segment(0).address());
+            iovecs.set(ValueLayout.JAVA_LONG, base + i * IOVEC_BYTES + IOV_LEN, r.length());
         }
     }
 
@@ -218,7 +219,7 @@ public final class SqeEncoder {
     }
 
     /** The registered-file index of {@code file} on this ring, or -1. */
-    public int fixedFileIndex(FileState file) {
+    public int fixedFileIndex(RequestFile file) {
         if (fixedFileCount == 0) {
             return -1;
         }

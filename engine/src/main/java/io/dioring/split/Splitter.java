@@ -23,63 +23,104 @@ public final class Splitter {
 
     /** Issues slices of {@code r} while there is room; true once every slice is out. */
     public boolean split(IoRequest r) {
-        if (r.errno != 0) {
-            r.allIssued = true; // an error stops the rest (first error wins anyway)
+        SliceCursor<IoRequest> c = r.cursor();
+        if (r.outcome().errno() != 0) {
+            c.allIssued = true; // an error stops the rest (first error wins anyway)
             return true;
         }
-        if (!r.isData()) {
+        if (c.syncing || !r.isData()) {
             if (!encoder.hasRoom()) {
                 return false;
             }
-            int datasync = r.op == IoRequest.FDATASYNC ? 1 : 0;
-            int slot = slots.acquire(r, SqeEncoder.OP_FSYNC, r.offset, 0, 0, 0, datasync);
-            r.outstanding++;
-            r.allIssued = true;
+            int datasync = r.phaseOp() == IoRequest.FDATASYNC ? 1 : 0;
+            int slot = slots.acquire(r, SqeEncoder.OP_FSYNC, r.offset(), 0, 0, 0, datasync);
+            c.outstanding++;
+            c.allIssued = true;
             encoder.encode(slot);
             return true;
         }
-        int maxIo = r.file.maxIoBytes();
-        // A durable write goes out in one round trip: every slice carries RWF_DSYNC (or
-        // RWF_SYNC with metadata), so it is durable when its CQE arrives; no fsync follows.
-        int rwFlags = r.syncAfter < 0 || r.length == 0 ? 0
-                : r.syncAfter == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
-        while (r.segIndex < r.segmentCount) {
-            MemorySegment seg = r.segments[r.segIndex];
-            long remaining = seg.byteSize() - r.segPos;
-            if (remaining == 0) {
-                r.segIndex++;
-                r.segPos = 0;
-                continue;
-            }
+        int maxIo = r.file().maxIoBytes();
+        int rwFlags = rwFlags(r);
+        for (int len; (len = nextSlice(r, maxIo)) > 0; ) {
             if (!encoder.hasRoom()) {
                 return false;
             }
-            int len = (int) Math.min(remaining, maxIo);
-            int buf = r.bufIndex[r.segIndex];
+            MemorySegment seg = r.segment(c.segIndex);
+            int buf = r.bufferIndex(c.segIndex);
             if (buf < 0) {
-                buf = encoder.fixedBufferIndex(seg, seg.address() + r.segPos, len);
+                buf = encoder.fixedBufferIndex(seg, seg.address() + c.segPos, len);
             }
-            int opcode = r.op == IoRequest.READ
+            int opcode = r.op() == IoRequest.READ
                     ? (buf >= 0 ? SqeEncoder.OP_READ_FIXED : SqeEncoder.OP_READ)
                     : (buf >= 0 ? SqeEncoder.OP_WRITE_FIXED : SqeEncoder.OP_WRITE);
-            int slot = slots.acquire(r, opcode, r.offset + r.issued, seg.address() + r.segPos, len, r.issued,
+            int slot = slots.acquire(r, opcode, r.offset() + c.issued, seg.address() + c.segPos, len, c.issued,
                     Math.max(buf, 0));
             slots.setRwFlags(slot, rwFlags);
-            r.outstanding++;
-            r.segPos += len;
-            r.issued += len;
+            c.outstanding++;
+            sliceOut(r, len);
             encoder.encode(slot);
         }
-        if (r.syncAfter >= 0 && r.outstanding == 0) {
+        if (r.syncAfter() >= 0 && c.outstanding == 0) {
             // Zero-length durable write: just the sync.
-            r.op = r.syncAfter;
-            r.syncAfter = -1;
+            c.syncing = true;
             return split(r);
         }
         if (rwFlags != 0) {
-            r.durableByFlags = true; // the slices' flags make it durable: no sync follows
+            c.durableByFlags = true; // the slices' flags make it durable: no sync follows
         }
-        r.allIssued = true;
+        c.allIssued = true;
         return true;
+    }
+
+    /**
+     * The per-slice flags of a data request: a durable write goes out in one round trip,
+     * every slice carrying RWF_DSYNC (or RWF_SYNC with metadata), so it is durable when its
+     * slice completes and no sync follows. 0 for anything else (and a zero-length write).
+     */
+    public static int rwFlags(IoRequest r) {
+        return r.syncAfter() < 0 || r.length() == 0 ? 0
+                : r.syncAfter() == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
+    }
+
+    /**
+     * The cursor's next slice of {@code r}: its length, at most {@code maxIo}, starting at
+     * segment {@code cursor().segIndex()}, byte {@code cursor().segPos()}, request position
+     * {@code cursor().issued()}; 0 once every byte is handed out. Used by every backend.
+     */
+    public static int nextSlice(IoRequest r, int maxIo) {
+        SliceCursor<IoRequest> c = r.cursor();
+        while (c.segIndex < r.segmentCount()) {
+            long remaining = r.segment(c.segIndex).byteSize() - c.segPos;
+            if (remaining > 0) {
+                return (int) Math.min(remaining, maxIo);
+            }
+            c.segIndex++;
+            c.segPos = 0;
+        }
+        return 0;
+    }
+
+    /** The slice {@link #nextSlice} gave ({@code len} bytes) is handed out: the cursor moves past it. */
+    public static void sliceOut(IoRequest r, int len) {
+        SliceCursor<IoRequest> c = r.cursor();
+        c.segPos += len;
+        c.issued += len;
+    }
+
+    /**
+     * A backend that makes the slices itself by blocking calls ({@code backend.PoolWorker})
+     * starts a request: its slices carry {@link #rwFlags}, so no sync follows a durable write;
+     * a zero-length durable write is just its sync ({@link SliceCursor#syncing}).
+     *
+     * @return the request's per-slice flags
+     */
+    public static int startBlocking(IoRequest r) {
+        SliceCursor<IoRequest> c = r.cursor();
+        if (r.isData() && r.syncAfter() >= 0 && r.length() == 0) {
+            c.syncing = true;
+        }
+        int flags = rwFlags(r);
+        c.durableByFlags = flags != 0;
+        return flags;
     }
 }

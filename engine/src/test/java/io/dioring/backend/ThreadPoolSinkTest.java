@@ -151,14 +151,14 @@ class ThreadPoolSinkTest {
     void aDurableWriteIsOneFlaggedCallPerSliceAndAZeroLengthOneIsASync() throws Exception {
         pool = pool(2, 16);
         IoRequest ok = request(IoRequest.WRITE, 0, buffer(2L * SLICE));
-        ok.syncAfter = IoRequest.FDATASYNC;
+        ok.durable(IoRequest.FDATASYNC);
         assertEquals(2L * SLICE, submit(ok).get(TIMEOUT_S, TimeUnit.SECONDS));
         assertEquals(List.of(RwFlags.RWF_DSYNC, RwFlags.RWF_DSYNC), faults.durableFlags, "pwritev2 per slice");
         assertEquals(0, faults.syncs.get(), "no separate sync");
 
         faults.durableErrno = Errno.EIO;
         IoRequest failing = request(IoRequest.WRITE, 0, buffer(SLICE));
-        failing.syncAfter = IoRequest.FSYNC;
+        failing.durable(IoRequest.FSYNC);
         DirectIoException e = assertInstanceOf(DirectIoException.class, failureOf(submit(failing)));
         assertEquals("EIO", e.errnoName());
         assertEquals("write", e.op());
@@ -166,7 +166,7 @@ class ThreadPoolSinkTest {
 
         IoRequest empty = request(IoRequest.WRITE, 0, buffer(SLICE)).set(IoRequest.WRITE, file, 0,
                 new MemorySegment[0], null);
-        empty.syncAfter = IoRequest.FDATASYNC;
+        empty.durable(IoRequest.FDATASYNC);
         assertEquals(0, submit(empty).get(TIMEOUT_S, TimeUnit.SECONDS));
         assertEquals(1, faults.syncs.get(), "a zero-length durable write is a sync");
     }
@@ -265,7 +265,7 @@ class ThreadPoolSinkTest {
         submitter.join(TimeUnit.SECONDS.toMillis(TIMEOUT_S));
         InterruptedIOException e = assertInstanceOf(InterruptedIOException.class, refused.get());
         assertTrue(e.getMessage().contains("was not submitted"), e.getMessage());
-        assertFalse(third.completed, "not taken: it never completes");
+        assertFalse(third.completed(), "not taken: it never completes");
 
         faults.gate.countDown();
         blocker.get(TIMEOUT_S, TimeUnit.SECONDS);
@@ -305,8 +305,7 @@ class ThreadPoolSinkTest {
         for (int i = 0; i < 4; i++) {
             outcomes[i] = new AtomicInteger();
             IoRequest r = request(IoRequest.READ, (long) i * 2 * BLOCK, buffer(BLOCK)); // not contiguous: no merge
-            r.handler = counting;
-            r.attachment = i;
+            r.replyTo(counting, i, null, false);
             pool.accept(r);
             if (i == 0) {
                 assertTrue(faults.entered.await(TIMEOUT_S, TimeUnit.SECONDS), "the first read is in its call");
@@ -335,7 +334,7 @@ class ThreadPoolSinkTest {
         // Released after every worker ended: still completes, once (cancelled).
         CompletableFuture<Long> late = new CompletableFuture<>();
         IoRequest r = request(IoRequest.READ, 0, buffer(BLOCK));
-        r.future = late;
+        r.replyTo(null, null, late, false);
         pool.release(r);
         assertInstanceOf(CancellationException.class, failureOf(late));
     }
@@ -362,7 +361,7 @@ class ThreadPoolSinkTest {
 
     private IoRequest request(int op, long offset, MemorySegment buf) {
         IoRequest r = new IoRequest().set(op, file, offset, buf, -1);
-        r.sink = pool;
+        r.givenTo(pool);
         return r;
     }
 
@@ -372,8 +371,8 @@ class ThreadPoolSinkTest {
 
     private CompletableFuture<Long> submit(IoRequest r) throws InterruptedIOException {
         CompletableFuture<Long> f = new CompletableFuture<>();
-        r.future = f;
-        r.sink = pool;
+        r.replyTo(null, null, f, false);
+        r.givenTo(pool);
         pool.accept(r);
         return f;
     }

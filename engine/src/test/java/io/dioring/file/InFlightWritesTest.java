@@ -64,7 +64,7 @@ class InFlightWritesTest {
         assertNull(w.onComplete(elsewhere), "it held nothing");
         IoRequest released = w.onComplete(first);
         assertSame(second, released, "the second write goes; the read still waits for it");
-        assertNull(released.nextHeld);
+        assertNull(released.order().nextHeld);
         assertSame(r, w.onComplete(second));
         assertTrue(w.admit(read(0)), "nothing in flight: a read goes without a lock");
     }

@@ -97,7 +97,7 @@ class AggregationPropertyTest {
     /** Runs one request alone on a fresh simulated ring until it is delivered. */
     private static Object[] runAlone(SimulatedRing sim, IoRequest r) {
         Object[] outcome = new Object[2];
-        r.handler = new CompletionHandler<>() {
+        r.replyTo(new CompletionHandler<>() {
             @Override
             public void completed(long bytes, Object attachment) {
                 outcome[0] = bytes;
@@ -107,7 +107,7 @@ class AggregationPropertyTest {
             public void failed(Throwable failure, Object attachment) {
                 outcome[1] = failure;
             }
-        };
+        }, null, null, false);
         RingLoop loop = new RingLoop(sim, sim.cqEntries(), 0, new io.dioring.deliver.Delivery(null, Runnable::run), null);
         loop.add(r);
         for (int i = 0; loop.busy(); i++) {
@@ -371,8 +371,7 @@ class AggregationPropertyTest {
         } else {
             r.set(p.op, file, p.offset, p.segments, null);
         }
-        r.handler = handler;
-        r.attachment = p.index;
+        r.replyTo(handler, p.index, null, false);
         return r;
     }
 

@@ -116,8 +116,8 @@ class InboxSubmitTest {
 
     private static IoRequest read(FileState file, int block, Arena arena, CompletionHandler<Object> h, RingThread t) {
         IoRequest r = new IoRequest().set(IoRequest.READ, file, (long) block * 4096, arena.allocate(4096, 4096), -1);
-        r.handler = h;
-        r.sink = t;
+        r.replyTo(h, null, null, false);
+        r.givenTo(t);
         return r;
     }
 

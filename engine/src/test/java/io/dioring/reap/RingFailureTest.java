@@ -83,9 +83,8 @@ class RingFailureTest {
             made[0].broken = true; // the next io_uring_enter fails: the ring thread is asleep in one now
             for (int i = 0; i < n; i++) {
                 IoRequest r = new IoRequest().set(IoRequest.READ, file, (long) i * 4096, arena.allocate(4096, 4096), -1);
-                r.handler = handler;
-                r.attachment = i;
-                r.sink = thread;
+                r.replyTo(handler, i, null, false);
+                r.givenTo(thread);
                 try {
                     thread.accept(r);
                 } catch (IllegalStateException refused) {

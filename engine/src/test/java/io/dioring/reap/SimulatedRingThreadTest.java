@@ -144,9 +144,8 @@ class SimulatedRingThreadTest {
             for (int i = 0; i < 2; i++) {
                 // Blocks 0 and 8: the second does not continue the first, so the first goes out alone.
                 IoRequest r = new IoRequest().set(IoRequest.READ, file, 8L * i * BLOCK, arena.allocate(BLOCK, BLOCK), -1);
-                r.handler = handler;
-                r.attachment = i;
-                r.sink = ring;
+                r.replyTo(handler, i, null, false);
+                r.givenTo(ring);
                 ring.accept(r);
             }
             sim.failSubmitAfter = 1; // the held enter goes through; the next one, made in the drain, fails
@@ -223,9 +222,8 @@ class SimulatedRingThreadTest {
                         int start = (i * 7) % (BLOCKS - blocks);
                         buffers[i] = arena.allocate((long) blocks * BLOCK, BLOCK);
                         IoRequest r = new IoRequest().set(IoRequest.READ, file, (long) start * BLOCK, buffers[i], -1);
-                        r.handler = handler;
-                        r.attachment = i;
-                        r.sink = thread;
+                        r.replyTo(handler, i, null, false);
+                        r.givenTo(thread);
                         try {
                             thread.accept(r);
                         } catch (IllegalStateException refused) {

@@ -1,14 +1,47 @@
-package io.dioring.request;
+package io.dioring.deliver;
 
 import io.dioring.CompletionHandler;
+import io.dioring.jfr.IoEvents;
+import io.dioring.reap.Aggregator;
+import io.dioring.request.CompletionListener;
+import io.dioring.request.IoRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
-/** Hands a finished request's outcome to whoever asked, exactly once. */
+/**
+ * The end of every request, in one place for every backend: its single result is set
+ * ({@link #conclude}, or {@link #concludeUnissued} for one that never reached a ring), its
+ * JFR event recorded, its listener told; then it is handed to whoever asked, exactly once
+ * ({@link #deliver}, on the thread {@link Delivery} chooses).
+ */
 public final class Completion {
     private static final ThreadLocal<Boolean> DELIVERING = new ThreadLocal<>();
+    /** What a ticket run by an executor does. */
+    static final Consumer<IoRequest> DELIVER = Completion::deliver;
 
     private Completion() {}
+
+    /**
+     * A request whose last slice is in (or whose blocking calls are all made): its single
+     * result ({@link Aggregator#conclude}), its JFR event ({@code backend} says who carried
+     * it), its listener. The caller delivers it next.
+     */
+    public static void conclude(IoRequest r, boolean cancelledByEngine, String backend) {
+        Aggregator.conclude(r, cancelledByEngine);
+        IoEvents.completed(r, backend); // JFR: the single result is known
+        notifyListener(r);
+    }
+
+    /**
+     * A request that never reached a ring (refused, cancelled, or its ring failed before it
+     * was issued): {@code failure} is its outcome, {@code -errno} its result; its listener is
+     * told. The caller delivers it next.
+     */
+    public static void concludeUnissued(IoRequest r, Throwable failure, int errno) {
+        Aggregator.concludeUnissued(r, failure, errno);
+        notifyListener(r);
+    }
 
     /**
      * Delivers on the current thread. The request goes back to its pool before user code
@@ -16,24 +49,22 @@ public final class Completion {
      * itself after reading the outcome.
      */
     public static void deliver(IoRequest r) {
-        Thread waiter = r.waiter;
+        Ticket<IoRequest> ticket = r.ticket();
+        Thread waiter = ticket.waiter;
         if (waiter != null) {
-            r.delivered = true;
+            ticket.delivered = true;
             if (waiter != Thread.currentThread()) {
                 LockSupport.unpark(waiter); // a caller that reaped its own result does not park at all
             }
             return;
         }
-        CompletionHandler<Object> handler = r.handler;
-        Object attachment = r.attachment;
-        CompletableFuture<Long> future = r.future;
-        Throwable failure = r.failure;
-        long result = r.result;
-        Runnable afterDelivery = r.afterDelivery;
-        RequestPool pool = r.pool;
-        if (pool != null) {
-            pool.give(r);
-        }
+        CompletionHandler<Object> handler = r.handler();
+        Object attachment = r.attachment();
+        CompletableFuture<Long> future = r.future();
+        Throwable failure = r.outcome().failure();
+        long result = r.outcome().result();
+        Runnable afterDelivery = ticket.afterDelivery;
+        r.recycle();
         if (afterDelivery != null) {
             DELIVERING.set(Boolean.TRUE); // only counted (deferred) results: inline ones skip the thread-local
         }
@@ -76,8 +107,8 @@ public final class Completion {
      * counts) that it finished. A listener that throws is a bug of the engine; it is reported
      * and must not stop the result from being delivered.
      */
-    public static void notifyListener(IoRequest r) {
-        CompletionListener listener = r.listener;
+    static void notifyListener(IoRequest r) {
+        CompletionListener<IoRequest> listener = r.listener();
         if (listener == null) {
             return;
         }
@@ -89,10 +120,11 @@ public final class Completion {
         }
     }
 
-    /** Blocks until a request with {@link IoRequest#waiter} set to this thread is delivered. */
+    /** Blocks until a request whose ticket waits on this thread ({@link Ticket#awaitOn}) is delivered. */
     public static void await(IoRequest r) {
+        Ticket<IoRequest> ticket = r.ticket();
         boolean interrupted = false;
-        while (!r.delivered) {
+        while (!ticket.delivered) {
             LockSupport.park(r);
             if (Thread.interrupted()) {
                 // The I/O cannot be abandoned while the kernel may still write the buffer.
