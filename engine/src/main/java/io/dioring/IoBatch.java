@@ -58,6 +58,9 @@ import java.util.Objects;
  * them and returns with the interrupt flag set; an entry whose submission was waiting for
  * room in a full ring when the interrupt came fails with {@link InterruptedIOException}.
  *
+ * <p>{@link #submit()} and {@link #await()} split the call, so that one thread can keep
+ * several batches in flight, each reused in turn.
+ *
  * <h2>Reuse</h2>
  * A batch keeps its entries until {@link #clear()}, and a run's results until the next run
  * or {@code clear()}; {@link #submitAndWait()} runs every entry again. Reused, it allocates
@@ -81,7 +84,9 @@ public final class IoBatch {
     private int failed;
     /** Entries the last run gave results for (results of later entries do not exist yet). */
     private int ran;
+    /** Submitted and not yet awaited. */
     private boolean running;
+    private Thread submitter;
 
     IoBatch(DirectFile file, int capacity) {
         if (capacity < 1) {
@@ -178,25 +183,41 @@ public final class IoBatch {
 
     private void checkNotRunning(String what) {
         if (running) {
-            throw new IllegalStateException(what + " on a batch of " + file.path() + " while it runs: a batch is "
-                    + "used by one thread at a time");
+            throw new IllegalStateException(what + " on a batch of " + file.path() + " that is submitted and not "
+                    + "awaited yet: a batch is used by one thread at a time, and takes entries and gives results only "
+                    + "between runs");
         }
     }
 
     // ---- running ------------------------------------------------------------------------
 
     /**
-     * Submits every entry together and waits until each has its result.
+     * Submits every entry together and waits until each has its result: {@link #submit()}
+     * then {@link #await()}.
      *
      * @return how many entries failed (0 when all succeeded)
      * @throws IllegalArgumentException if an entry is bad now (see the class comment); nothing
      *         was submitted
-     * @throws IllegalStateException if a file or the engine is closed, the batch already
-     *         runs, or the caller is an INLINE completion callback on the engine's own ring
-     *         thread (it would wait for itself); nothing was submitted
+     * @throws IllegalStateException if a file or the engine is closed, the batch is already
+     *         submitted, or the caller is an INLINE completion callback on the engine's own
+     *         ring thread (it would wait for itself); nothing was submitted
      */
     public int submitAndWait() {
-        checkNotRunning("submitAndWait");
+        submit();
+        return await();
+    }
+
+    /**
+     * Submits every entry together and returns without waiting, so that a thread can have
+     * several batches in flight (submit the next while it uses the last one's results).
+     * Until {@link #await()} returns, the batch takes no entries and gives no results, and the
+     * entries' buffers belong to the kernel. The thread that submits is the one that awaits.
+     *
+     * @throws IllegalArgumentException as {@link #submitAndWait()}
+     * @throws IllegalStateException as {@link #submitAndWait()}
+     */
+    public void submit() {
+        checkNotRunning("submit");
         if (EngineRing.current() != null) {
             throw new IllegalStateException("a batch of " + file.path() + " run from an INLINE completion callback "
                     + "on " + Thread.currentThread().getName() + " would wait for the thread that must complete it; "
@@ -208,9 +229,9 @@ public final class IoBatch {
         running = true;
         failed = 0;
         ran = size;
+        submitter = Thread.currentThread();
         try {
             collector.sink = engine.sinkForCurrentThread();
-            Thread me = Thread.currentThread();
             for (int i = 0; i < size; i++) {
                 results[i] = 0;
                 failures[i] = null;
@@ -221,7 +242,7 @@ public final class IoBatch {
                     fail(i, closedSince);
                     continue;
                 }
-                r.waiter = me;
+                r.waiter = submitter;
                 requests[i] = r;
                 collector.entry = i;
                 try {
@@ -233,6 +254,28 @@ public final class IoBatch {
                 }
             }
             collector.flush();
+        } catch (Throwable t) {
+            await(); // an engine bug or an Error: what went out still completes before the batch is free
+            throw t;
+        }
+    }
+
+    /**
+     * Waits until every entry of the last {@link #submit()} has its result; on the thread
+     * that submitted. A virtual thread unmounts while it waits.
+     *
+     * @return how many entries failed (0 when all succeeded)
+     * @throws IllegalStateException if the batch was not submitted, or by another thread
+     */
+    public int await() {
+        if (!running) {
+            throw new IllegalStateException("await on a batch of " + file.path() + " that was not submitted");
+        }
+        if (Thread.currentThread() != submitter) {
+            throw new IllegalStateException("await on a batch of " + file.path() + " by " + Thread.currentThread()
+                    + ": only its submitter, " + submitter + ", is woken by its entries");
+        }
+        try {
             for (int i = 0; i < size; i++) {
                 IoRequest r = requests[i];
                 if (r == null) {
@@ -249,6 +292,7 @@ public final class IoBatch {
             }
         } finally {
             collector.sink = null;
+            submitter = null;
             running = false;
         }
         return failed;

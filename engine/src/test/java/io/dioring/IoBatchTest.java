@@ -95,6 +95,47 @@ class IoBatchTest {
         });
     }
 
+    /** One thread with two batches in flight, each reused in turn; misuse of submit/await is refused. */
+    @BackendTest
+    void twoBatchesInFlightFromOneThread() throws Exception {
+        assertTimeoutPreemptively(TIMEOUT, () -> {
+            try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
+                IoBatch[] batches = {f.newBatch(8), f.newBatch(8)};
+                MemorySegment[][] bufs = new MemorySegment[2][8];
+                int[][] blocks = new int[2][8];
+                SplittableRandom random = new SplittableRandom(9);
+                for (int round = 0; round < 40; round++) {
+                    int k = round & 1;
+                    IoBatch b = batches[k];
+                    if (round >= 2) {
+                        assertEquals(0, b.await());
+                        for (int i = 0; i < 8; i++) {
+                            assertArrayEquals(block(blocks[k][i], 1), bytes(bufs[k][i], BLOCK));
+                        }
+                    }
+                    b.clear();
+                    for (int i = 0; i < 8; i++) {
+                        if (bufs[k][i] == null) {
+                            bufs[k][i] = engine.buffers().allocateFor(f, BLOCK);
+                        }
+                        blocks[k][i] = random.nextInt(BLOCKS);
+                        b.read(blocks[k][i] * (long) BLOCK, bufs[k][i]);
+                    }
+                    b.submit();
+                    var twice = assertThrows(IllegalStateException.class, b::submit);
+                    assertTrue(twice.getMessage().contains("not awaited"), twice.getMessage());
+                    assertThrows(IllegalStateException.class, () -> b.read(0, bufs[k][0]));
+                    assertThrows(IllegalStateException.class, () -> b.result(0));
+                }
+                for (IoBatch b : batches) {
+                    assertEquals(0, b.await());
+                }
+                var notSubmitted = assertThrows(IllegalStateException.class, batches[0]::await);
+                assertTrue(notSubmitted.getMessage().contains("not submitted"), notSubmitted.getMessage());
+            }
+        });
+    }
+
     /** Entries larger than a slice are split; one past end of file reads the prefix; one at the end reads 0. */
     @BackendTest
     void largeEntriesAreSplitAndEntriesAtTheEndReadWhatIsThere() throws Exception {
