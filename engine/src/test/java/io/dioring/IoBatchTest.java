@@ -136,6 +136,39 @@ class IoBatchTest {
         });
     }
 
+    /**
+     * A batch larger than the submit queue and the ring: what fits goes at once, the rest as
+     * room frees up (the ring or the pool drains meanwhile), in either submission mode.
+     */
+    @BackendTest
+    void aBatchLargerThanTheQueuesGoesOutAsRoomFreesUp() throws Exception {
+        for (Submission submission : Submission.values()) {
+            engine.close();
+            engine = IoEngine.create(BackendSuite.defaults(backend).withSubmitQueueCapacity(4).withQueueDepth(8)
+                    .withThreads(2).withSubmission(submission));
+            assertTimeoutPreemptively(TIMEOUT, () -> {
+                try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
+                    IoBatch batch = f.newBatch(100);
+                    MemorySegment[] bufs = new MemorySegment[100];
+                    for (int round = 0; round < 3; round++) {
+                        batch.clear();
+                        for (int i = 0; i < 100; i++) {
+                            if (bufs[i] == null) {
+                                bufs[i] = engine.buffers().allocateFor(f, BLOCK);
+                            }
+                            batch.read((i * 7L % BLOCKS) * BLOCK, bufs[i]); // every 7th block: nothing to coalesce
+                        }
+                        assertEquals(0, batch.submitAndWait());
+                        for (int i = 0; i < 100; i++) {
+                            assertArrayEquals(block((int) (i * 7L % BLOCKS), 1), bytes(bufs[i], BLOCK),
+                                    submission + ", entry " + i);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
     /** Entries larger than a slice are split; one past end of file reads the prefix; one at the end reads 0. */
     @BackendTest
     void largeEntriesAreSplitAndEntriesAtTheEndReadWhatIsThere() throws Exception {
