@@ -568,6 +568,41 @@ public final class DirectFile implements AutoCloseable {
         return true;
     }
 
+    // ---- batches ------------------------------------------------------------------------
+
+    /**
+     * A new, empty {@link IoBatch} of reads and writes of this file (and of other files of
+     * this engine), with room for {@code capacity} entries before it grows.
+     */
+    public IoBatch newBatch(int capacity) {
+        return new IoBatch(this, capacity);
+    }
+
+    IoEngine engine() {
+        return engine;
+    }
+
+    /** Checks a batch entry as a single read or write is checked, taking nothing. */
+    void checkEntry(int op, long offset, MemorySegment segment) {
+        checkOpen();
+        checkSegment(op, offset, segment, 0);
+        checkRange(op, offset, segment.byteSize());
+    }
+
+    /** A checked request for a batch entry, then {@link #dispatch}ed to {@code sink}. */
+    IoRequest takeEntry(int op, long offset, MemorySegment segment) {
+        return prepareOne(op, offset, segment, engine.pool());
+    }
+
+    void dispatchEntry(IoRequest r, RequestSink sink) throws InterruptedIOException {
+        dispatch(r, sink);
+    }
+
+    /** Whether a batch entry's request writes past the file's end (its dispatch then waits for it). */
+    boolean mayExtend(IoRequest r) {
+        return r.op() == IoRequest.WRITE && r.end() > state.size().get();
+    }
+
     // ---- checks -------------------------------------------------------------------------
 
     private void checkOpen() {

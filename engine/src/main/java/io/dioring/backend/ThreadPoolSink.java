@@ -163,6 +163,28 @@ public final class ThreadPoolSink implements RequestSink {
         }
     }
 
+    /** Queues as many of {@code requests[from..to)} as fit under one lock, and wakes the workers once. */
+    @Override
+    public int acceptAll(IoRequest[] requests, int from, int to) {
+        if (CURRENT.get() == this) {
+            return from; // on a worker: accept() carries each out as acceptOnWorker does
+        }
+        lock.lock();
+        try {
+            checkRunning();
+            int i = from;
+            while (i < to && queue.size() < capacity) {
+                queue.addLast(requests[i++]);
+            }
+            if (i > from) {
+                notEmpty.signalAll();
+            }
+            return i;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * A request submitted from an inline callback running on a worker. It never waits for
      * room (every worker could be in a callback, and nobody would make room). A synchronous

@@ -181,6 +181,24 @@ public final class RingThread implements EngineRing {
         }
     }
 
+    /** Puts as many of {@code requests[from..to)} in the inbox as fit, and wakes the ring thread once for them. */
+    @Override
+    public int acceptAll(IoRequest[] requests, int from, int to) {
+        if (Thread.currentThread() == thread) {
+            return from; // an inline callback on its own ring: accept() adds each to the loop
+        }
+        closing.checkRunning();
+        int i = from;
+        while (i < to && inbox.offer(requests[i])) {
+            i++;
+        }
+        wake.wake();
+        if (closing.state() == CLOSED) {
+            failQueued(); // we raced with the end of the thread: nobody else will look at the inbox again
+        }
+        return i;
+    }
+
     @Override
     public void release(IoRequest r) {
         if (Thread.currentThread() == thread) {

@@ -202,6 +202,28 @@ public final class SharedRing implements EngineRing {
         }
     }
 
+    /**
+     * Puts as many of {@code requests[from..to)} in the inbox as fit, then makes one turn for
+     * them all: its drain takes the lot and its io_uring_enter submits them together (or the
+     * thread driving the ring now picks them up before it lets go).
+     */
+    @Override
+    public int acceptAll(IoRequest[] requests, int from, int to) {
+        if (drivenByCurrentThread()) {
+            return from; // a callback inside our own turn: accept() adds each to the turn
+        }
+        closing.checkRunning();
+        int i = from;
+        while (i < to && inbox.offer(requests[i])) {
+            i++;
+        }
+        turns.drive();
+        if (closing.state() == CLOSED) {
+            failQueued(); // raced with the end: nobody else will look at the inbox again
+        }
+        return i;
+    }
+
     @Override
     public void release(IoRequest r) {
         if (r.completed()) {

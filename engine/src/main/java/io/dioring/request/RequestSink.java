@@ -23,4 +23,19 @@ public interface RequestSink extends ReleaseSink<IoRequest> {
      */
     @Override
     void release(IoRequest request);
+
+    /**
+     * Takes {@code requests[from..to)} in order, as many as fit without waiting for room, so
+     * that they are issued together: a caller-driven ring drains them in one turn and enters
+     * the kernel once for all of them when they fit the ring (see {@code io.dioring.IoBatch}).
+     * Never blocks for room; a request it returns as not taken was left untouched.
+     *
+     * @return the index of the first request not taken, {@code to} when all were; the caller
+     *         hands that one to {@link #accept}, which waits for room or says why not. This
+     *         default takes none: every request then goes through {@link #accept}
+     * @throws IllegalStateException if the sink is closed; none was taken
+     */
+    default int acceptAll(IoRequest[] requests, int from, int to) {
+        return from;
+    }
 }
