@@ -96,6 +96,9 @@ class LuceneQueriesTest {
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void runsUnderJmh(@TempDir Path dir) throws Exception {
+        // JMH's one-run-per-machine lock (/tmp/jmh.lock) would fail this test while a benchmark
+        // runs; this run is a check, not a measurement.
+        System.setProperty("jmh.ignoreLock", "true");
         Options options = new OptionsBuilder()
                 .include(LuceneQueries.class.getName() + ".search")
                 .param("store", "dioring")
