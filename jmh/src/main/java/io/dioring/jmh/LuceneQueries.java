@@ -103,6 +103,7 @@ public class LuceneQueries {
     private volatile Throwable failure;
     private final ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
     private int threadsBefore;
+    private java.util.Set<Thread> jvmThreads = java.util.Set.of();
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -117,6 +118,7 @@ public class LuceneQueries {
         warmPageCache(index);
         queries = LuceneIndex.queries(kind, QUERIES, 7);
         threadsBefore = threadBean.getThreadCount();
+        jvmThreads = Thread.getAllStackTraces().keySet();
         threadBean.resetPeakThreadCount();
         directory = open(index);
         reader = DirectoryReader.open(directory);
@@ -235,17 +237,20 @@ public class LuceneQueries {
     public void printThreads() {
         int carriers = 0;
         int engineThreads = 0;
+        List<String> others = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("ForkJoinPool-") && t.getName().contains("worker")) {
                 carriers++;
             } else if (t.getName().startsWith("dioring-")) {
                 engineThreads++;
+            } else if (!jvmThreads.contains(t)) {
+                others.add(t.getName());
             }
         }
         System.out.printf("%n[platform threads] store=%s kind=%s vthreads=%d: live %d, peak %d, carriers %d,"
-                + " engine %d (rings %d), before setup %d%n", store, kind, vthreads, threadBean.getThreadCount(),
-                threadBean.getPeakThreadCount(), carriers, engineThreads,
-                engine == null ? 0 : engine.config().rings(), threadsBefore);
+                + " engine %d (rings %d), others since setup %s, before setup %d%n", store, kind, vthreads,
+                threadBean.getThreadCount(), threadBean.getPeakThreadCount(), carriers, engineThreads,
+                engine == null ? 0 : engine.config().rings(), others, threadsBefore);
     }
 
     @TearDown(Level.Trial)
