@@ -126,7 +126,7 @@ public final class SharedRing implements EngineRing {
         EventFdSignal signal = null;
         try {
             signal = new EventFdSignal();
-            r.registerEventFd(signal.fd());
+            r.registrations().registerEventFd(signal.fd());
         } catch (RingSetupException | RuntimeException e) {
             if (signal != null) {
                 signal.close();
