@@ -41,6 +41,8 @@ public final class RingRegistrations {
     public static final long MAX_REGISTERED_BUFFER_BYTES = 1L << 30;
     /** Entries of the sparse table an engine ring registers for the pool's slabs. */
     public static final int SLAB_TABLE_ENTRIES = 2048;
+    /** System property that, set to {@code false}, keeps engine rings from registering the pool. */
+    public static final String OFF_PROPERTY = "dioring.registeredBuffers";
     private static final long UPDATE2_BYTES = 32; // struct io_uring_rsrc_update2
     private static final System.Logger LOG = System.getLogger("io.dioring");
     private static final java.util.concurrent.atomic.AtomicBoolean REFUSAL_LOGGED =
@@ -156,12 +158,19 @@ public final class RingRegistrations {
     // ---- the engine pool's slabs ----------------------------------------------------------
 
     /**
-     * Registers {@code slabs} with this ring from its next lookup on, as they appear. Any
-     * thread may call this (it only publishes the reference); the registering is done by the
-     * ring's driver inside {@link #bufferIndex}.
+     * Registers {@code slabs} with this ring: a sparse table and the slabs there are now, at
+     * once, then each new one on the first lookup that finds it. Call on the ring's driver
+     * (at set-up, on the thread that made the ring). Never throws: where the kernel refuses,
+     * the ring does without (see the class comment) and {@link #refusal} says why. With
+     * {@code -Ddioring.registeredBuffers=false} it registers nothing (to measure without).
      */
     public void follow(BufferSlabs slabs) {
+        if ("false".equals(System.getProperty(OFF_PROPERTY))) {
+            refusal = "turned off by -D" + OFF_PROPERTY + "=false";
+            return;
+        }
         followed = slabs;
+        sync(slabs.snapshot());
     }
 
     /** Whether this ring still registers the pool's slabs as they appear. */
@@ -216,7 +225,7 @@ public final class RingRegistrations {
         int refused = refusedForTest;
         if (refused != 0) {
             throw new RingSetupException("IORING_REGISTER_BUFFERS2 (sparse, " + entries + " entries; refused for a "
-                    + "test)", -refused);
+                    + "test)" + registrationHint(refused, 0), -refused);
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment reg = arena.allocate(io_uring_rsrc_register.layout());
@@ -226,7 +235,8 @@ public final class RingRegistrations {
                     (int) reg.byteSize());
             if (r < 0) {
                 throw new RingSetupException("IORING_REGISTER_BUFFERS2 (sparse, " + entries + " entries)"
-                        + (r == -Errno.EINVAL ? ": this kernel lacks sparse buffer tables (Linux 5.19+)" : ""), r);
+                        + (r == -Errno.EINVAL ? ": this kernel lacks sparse buffer tables (Linux 5.19+)"
+                                : registrationHint(-r, 0)), r);
             }
         }
         tableRegistered = true;
@@ -391,7 +401,8 @@ public final class RingRegistrations {
         return switch (errno) {
             case Errno.ENOMEM, Errno.EPERM -> ": registered buffers are pinned in RAM and count against "
                     + "RLIMIT_MEMLOCK (" + memlockLimit() + "); raise it (ulimit -l, LimitMEMLOCK=, "
-                    + "limits.conf), grant CAP_IPC_LOCK, or register fewer than " + bytes + " bytes";
+                    + "limits.conf), grant CAP_IPC_LOCK" + (bytes > 0 ? ", or register fewer than " + bytes + " bytes"
+                            : "");
             case Errno.EFAULT -> ": the memory cannot be pinned (file-backed or not mapped); use anonymous "
                     + "memory such as IoBuffers.allocate";
             case Errno.EBUSY -> ": this ring already has registered buffers; unregister them first";
