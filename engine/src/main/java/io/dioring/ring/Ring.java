@@ -13,8 +13,6 @@ import io.dioring.ffi.linux.io_sqring_offsets;
 import io.dioring.ffi.linux.io_uring_cqe;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.io_uring_params;
-import io.dioring.ffi.linux.io_uring_sqe;
-import io.dioring.ffi.linux.libc_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -42,30 +40,8 @@ import java.lang.foreign.ValueLayout;
  * with SINGLE_ISSUER where the kernel has it, which the kernel enforces too).
  */
 public final class Ring implements IoRing {
-    private static final long SQE_SIZE = io_uring_sqe.layout().byteSize();
-    private static final long CQE_SIZE = io_uring_cqe.layout().byteSize();
-
-    static {
-        // The SQE and CQE offsets below come from the generated layouts; their sizes are ABI.
-        if (SQE_SIZE != 64 || CQE_SIZE != 16) {
-            throw new ExceptionInInitializerError("unexpected io_uring ABI: sqe " + SQE_SIZE
-                    + " bytes, cqe " + CQE_SIZE + " bytes");
-        }
-    }
-
-    private static final long SQE_OPCODE = io_uring_sqe.opcode$offset();
-    private static final long SQE_FLAGS = io_uring_sqe.flags$offset();
-    private static final long SQE_IOPRIO = io_uring_sqe.ioprio$offset();
-    private static final long SQE_FD = io_uring_sqe.fd$offset();
-    private static final long SQE_OFF = io_uring_sqe.off$offset();
-    private static final long SQE_ADDR = io_uring_sqe.addr$offset();
-    private static final long SQE_LEN = io_uring_sqe.len$offset();
-    private static final long SQE_OP_FLAGS = io_uring_sqe.rw_flags$offset();
-    private static final long SQE_USER_DATA = io_uring_sqe.user_data$offset();
-    private static final long SQE_BUF_INDEX = io_uring_sqe.buf_index$offset();
-    private static final long SQE_PERSONALITY = io_uring_sqe.personality$offset();
-    private static final long SQE_FILE_INDEX = io_uring_sqe.file_index$offset();
-    private static final long SQE_ADDR3 = io_uring_sqe.addr3$offset();
+    private static final long SQE_SIZE = Sqe.SIZE;
+    private static final long CQE_SIZE = Sqe.CQE_SIZE;
     private static final long CQE_USER_DATA = io_uring_cqe.user_data$offset();
     private static final long CQE_RES = io_uring_cqe.res$offset();
 
@@ -77,11 +53,10 @@ public final class Ring implements IoRing {
 
     private final RingSetup setup;
     private final int fd;
+    private final RingMemory memory;
     private final MemorySegment sqRing;
     private final MemorySegment cqRing;
     private final MemorySegment sqes;
-    private final long sqRingBytes;
-    private final long cqRingBytes;
     private final MemorySegment errnoSlot = ErrnoCapture.allocateSlot();
 
     private final int sqEntries;
@@ -116,15 +91,13 @@ public final class Ring implements IoRing {
     private final RingRegistrations registrations;
     private boolean closed;
 
-    private Ring(RingSetup setup, int fd, MemorySegment sqRing, long sqRingBytes, MemorySegment cqRing,
-            long cqRingBytes, MemorySegment sqes, MemorySegment params) {
+    private Ring(RingSetup setup, int fd, RingMemory memory, MemorySegment params) {
         this.setup = setup;
         this.fd = fd;
-        this.sqRing = sqRing;
-        this.cqRing = cqRing;
-        this.sqes = sqes;
-        this.sqRingBytes = sqRingBytes;
-        this.cqRingBytes = cqRingBytes;
+        this.memory = memory;
+        this.sqRing = memory.sqRing();
+        this.cqRing = memory.cqRing();
+        this.sqes = memory.sqes();
         this.enterFd = fd;
         this.registrations = new RingRegistrations(fd);
 
@@ -167,56 +140,12 @@ public final class Ring implements IoRing {
             RingSetup setup = SetupNegotiation.setUp(entries, options, params);
             int fd = setup.fd();
             try {
-                return map(setup, fd, params);
+                return new Ring(setup, fd, RingMemory.map(fd, params), params);
             } catch (RingSetupException | RuntimeException e) {
                 Libc.close(fd);
                 throw e;
             }
         }
-    }
-
-    private static Ring map(RingSetup setup, int fd, MemorySegment params) throws RingSetupException {
-        MemorySegment sqOff = io_uring_params.sq_off(params);
-        MemorySegment cqOff = io_uring_params.cq_off(params);
-        long sqBytes = Integer.toUnsignedLong(io_sqring_offsets.array(sqOff))
-                + 4L * io_uring_params.sq_entries(params);
-        long cqBytes = Integer.toUnsignedLong(io_cqring_offsets.cqes(cqOff))
-                + CQE_SIZE * io_uring_params.cq_entries(params);
-        boolean single = (io_uring_params.features(params) & io_uring_h.IORING_FEAT_SINGLE_MMAP()) != 0;
-        int prot = libc_h.PROT_READ() | libc_h.PROT_WRITE();
-        int flags = libc_h.MAP_SHARED() | libc_h.MAP_POPULATE();
-        if (single) {
-            sqBytes = cqBytes = Math.max(sqBytes, cqBytes);
-        }
-        long sq = Libc.mmap(sqBytes, prot, flags, fd, io_uring_h.IORING_OFF_SQ_RING());
-        if (sq < 0) {
-            throw new RingSetupException("mmap of the SQ ring (" + sqBytes + " bytes)", (int) sq);
-        }
-        long cq = sq;
-        long sqeBytes = SQE_SIZE * io_uring_params.sq_entries(params);
-        long sqeArray;
-        try {
-            if (!single) {
-                cq = Libc.mmap(cqBytes, prot, flags, fd, io_uring_h.IORING_OFF_CQ_RING());
-                if (cq < 0) {
-                    throw new RingSetupException("mmap of the CQ ring (" + cqBytes + " bytes)", (int) cq);
-                }
-            }
-            sqeArray = Libc.mmap(sqeBytes, prot, flags, fd, io_uring_h.IORING_OFF_SQES());
-            if (sqeArray < 0) {
-                if (!single) {
-                    Libc.munmap(cq, cqBytes);
-                }
-                throw new RingSetupException("mmap of the SQE array (" + sqeBytes + " bytes)", (int) sqeArray);
-            }
-        } catch (RingSetupException e) {
-            Libc.munmap(sq, sqBytes);
-            throw e;
-        }
-        return new Ring(setup, fd,
-                MemorySegment.ofAddress(sq).reinterpret(sqBytes), sqBytes,
-                MemorySegment.ofAddress(cq).reinterpret(cqBytes), cqBytes,
-                MemorySegment.ofAddress(sqeArray).reinterpret(sqeBytes), params);
     }
 
     /** What the kernel gave this ring: flags taken, features. */
@@ -253,22 +182,8 @@ public final class Ring implements IoRing {
     public void prepare(int opcode, int sqeFlags, int fd, long fileOffset, long address, int length,
             int opFlags, int bufIndex, long userData) {
         assert sqSpace() > 0 : "SQ full: the caller must check sqSpace()";
-        long sqe = SQE_SIZE * (sqeTail & sqMask);
-        MemorySegment s = sqes;
-        s.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte) opcode);
-        s.set(ValueLayout.JAVA_BYTE, sqe + SQE_FLAGS, (byte) sqeFlags);
-        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_IOPRIO, (short) 0);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_FD, fd);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_OFF, fileOffset);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR, address);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_LEN, length);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_OP_FLAGS, opFlags);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_USER_DATA, userData);
-        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_BUF_INDEX, (short) bufIndex);
-        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_PERSONALITY, (short) 0);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_FILE_INDEX, 0);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR3, 0L);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR3 + 8, 0L);
+        Sqe.write(sqes, SQE_SIZE * (sqeTail & sqMask), opcode, sqeFlags, fd, fileOffset, address, length, opFlags,
+                bufIndex, userData);
         sqeTail++;
         toSubmit++;
     }
@@ -471,11 +386,7 @@ public final class Ring implements IoRing {
         }
         closed = true;
         registrations.releaseOnClose();
-        Libc.munmap(sqes.address(), sqes.byteSize());
-        if (cqRing.address() != sqRing.address()) {
-            Libc.munmap(cqRing.address(), cqRingBytes);
-        }
-        Libc.munmap(sqRing.address(), sqRingBytes);
+        memory.unmap();
         Libc.close(fd);
     }
 
