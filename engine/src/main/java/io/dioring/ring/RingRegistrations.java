@@ -66,7 +66,7 @@ public final class RingRegistrations {
     private boolean tableRegistered;
     /** Slabs of {@link #followed} registered so far: indices [0, slabsSynced). */
     private int slabsSynced;
-    private String refusal;
+    private volatile String refusal;
 
     RingRegistrations(int ringFd) {
         this.ringFd = ringFd;
