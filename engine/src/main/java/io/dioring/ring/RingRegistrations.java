@@ -126,7 +126,7 @@ public final class RingRegistrations {
                     buffers.length);
             if (r < 0) {
                 throw new RingSetupException("IORING_REGISTER_BUFFERS of " + buffers.length + " buffers ("
-                        + total + " bytes)" + registrationHint(-r, total), r);
+                        + total + " bytes)" + RegistrationHints.hint(-r, total), r);
             }
         }
         denseBuffers = true;
@@ -225,7 +225,7 @@ public final class RingRegistrations {
         int refused = refusedForTest;
         if (refused != 0) {
             throw new RingSetupException("IORING_REGISTER_BUFFERS2 (sparse, " + entries + " entries; refused for a "
-                    + "test)" + registrationHint(refused, 0), -refused);
+                    + "test)" + RegistrationHints.hint(refused, 0), -refused);
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment reg = arena.allocate(io_uring_rsrc_register.layout());
@@ -236,7 +236,7 @@ public final class RingRegistrations {
             if (r < 0) {
                 throw new RingSetupException("IORING_REGISTER_BUFFERS2 (sparse, " + entries + " entries)"
                         + (r == -Errno.EINVAL ? ": this kernel lacks sparse buffer tables (Linux 5.19+)"
-                                : registrationHint(-r, 0)), r);
+                                : RegistrationHints.hint(-r, 0)), r);
             }
         }
         tableRegistered = true;
@@ -257,7 +257,7 @@ public final class RingRegistrations {
                     IoUringAbi.IORING_REGISTER_BUFFERS_UPDATE, update.address(), (int) UPDATE2_BYTES);
             if (r != 1) {
                 throw new RingSetupException("IORING_REGISTER_BUFFERS_UPDATE of slab " + index + " ("
-                        + buffer.byteSize() + " bytes)" + registrationHint(r < 0 ? -r : 0, buffer.byteSize()),
+                        + buffer.byteSize() + " bytes)" + RegistrationHints.hint(r < 0 ? -r : 0, buffer.byteSize()),
                         r < 0 ? r : -Errno.EINVAL);
             }
         }
@@ -395,33 +395,5 @@ public final class RingRegistrations {
             iovec.iov_len(v, buffers[i].byteSize());
         }
         return iovecs;
-    }
-
-    private static String registrationHint(int errno, long bytes) {
-        return switch (errno) {
-            case Errno.ENOMEM, Errno.EPERM -> ": registered buffers are pinned in RAM and count against "
-                    + "RLIMIT_MEMLOCK (" + memlockLimit() + "); raise it (ulimit -l, LimitMEMLOCK=, "
-                    + "limits.conf), grant CAP_IPC_LOCK" + (bytes > 0 ? ", or register fewer than " + bytes + " bytes"
-                            : "");
-            case Errno.EFAULT -> ": the memory cannot be pinned (file-backed or not mapped); use anonymous "
-                    + "memory such as IoBuffers.allocate";
-            case Errno.EBUSY -> ": this ring already has registered buffers; unregister them first";
-            default -> "";
-        };
-    }
-
-    /** "8388608 bytes" from /proc/self/limits, for messages only. */
-    private static String memlockLimit() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max locked memory")) {
-                    String[] f = line.substring("Max locked memory".length()).trim().split("\\s+");
-                    return "soft limit " + f[0] + (f[0].equals("unlimited") ? "" : " " + f[2]);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // fall through: the message just lacks the number
-        }
-        return "limit unknown";
     }
 }
