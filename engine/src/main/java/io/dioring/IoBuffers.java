@@ -1,5 +1,6 @@
 package io.dioring;
 
+import io.dioring.ring.BufferSlabs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -23,11 +24,16 @@ import java.util.Arrays;
  * flight on its memory (the kernel would write into freed memory). Engine buffers are
  * immune to this.
  *
- * <p>Buffers from here can be registered with an owned ring
- * ({@link OwnedRing#registerBuffers}) so their I/O goes out as READ_FIXED/WRITE_FIXED. The
- * kernel then pins them in RAM (they count against RLIMIT_MEMLOCK unless the process has
- * CAP_IPC_LOCK); the engine's arena outlives every ring, so they stay valid while
- * registered.
+ * <p>Pooled buffers are carved from slabs ({@link #SLAB_BYTES}, or one slab per buffer of a
+ * larger class), which the pool never frees before the engine. Every slab is registered
+ * with each of the engine's rings as it appears ({@link BufferSlabs}), so I/O on a pooled
+ * buffer goes out as READ_FIXED/WRITE_FIXED and the kernel does not pin its pages per
+ * request; the engine's rings are closed before its arena, so the registered memory stays
+ * valid while registered. Registered memory is pinned in RAM and counts against
+ * RLIMIT_MEMLOCK (once per ring) unless the process has CAP_IPC_LOCK; where the kernel
+ * refuses, I/O on it goes out as plain READ/WRITE ({@link IoEngine#registeredBuffers}).
+ * Buffers from {@link #allocate} are not in a slab; they can be registered with an owned
+ * ring ({@link OwnedRing#registerBuffers}).
  *
  * <p>Thread-safe; {@link #take} and {@link #give} take one lock and allocate nothing but the
  * returned slice once the pool has warmed.
@@ -43,6 +49,8 @@ public final class IoBuffers {
     private static final int IDLE_PER_CLASS = 256;
     /** Pooled buffers are aligned to their size up to this (covers any DIO alignment). */
     private static final long MAX_POOL_ALIGNMENT = 1 << 16;
+    /** Bytes of a slab that pooled buffers of up to half its size are carved from. */
+    public static final long SLAB_BYTES = 1L << 20;
     /** Bytes the pool may have taken from the arena in all, by default. */
     public static final long DEFAULT_POOL_LIMIT_BYTES = 1L << 30;
 
@@ -60,12 +68,20 @@ public final class IoBuffers {
     /** Whether each pooled buffer is handed out, by position. */
     private boolean[] pooledTaken = new boolean[16];
     private int pooledCount;
+    /** Slabs the pool carves buffers from, in order; the engine's rings register them. */
+    private final BufferSlabs slabs = new BufferSlabs();
+    private final long slabBytes;
+    /** The slab small buffers are carved from now, and how much of it is used. */
+    private MemorySegment slab;
+    private long slabUsed;
+    private long slabBytesTotal;
     private int takenCount;
     private long pooledBytes;
 
     IoBuffers(Arena arena, long poolLimitBytes) {
         this.arena = arena;
         this.poolLimitBytes = poolLimitBytes;
+        this.slabBytes = Math.min(SLAB_BYTES, Long.highestOneBit(Math.max(poolLimitBytes, MAX_POOL_ALIGNMENT)));
         for (int shift = MIN_CLASS_SHIFT; shift <= MAX_CLASS_SHIFT; shift++) {
             idle[shift] = new ArrayDeque<>();
         }
@@ -174,6 +190,39 @@ public final class IoBuffers {
         return pooledBytes;
     }
 
+    /** Bytes of the slabs the pool carved its buffers from (what it took from the arena). */
+    public synchronized long slabBytes() {
+        return slabBytesTotal;
+    }
+
+    /** The pool's slabs, for the engine's rings to register. */
+    BufferSlabs slabs() {
+        return slabs;
+    }
+
+    /**
+     * {@code bytes} (a power of two) aligned to its size up to 64 KiB: carved from the current
+     * slab, or a new one; a buffer of more than half a slab is a slab of its own.
+     */
+    private MemorySegment carve(long bytes) {
+        long align = Math.min(bytes, MAX_POOL_ALIGNMENT);
+        if (bytes > slabBytes / 2) {
+            MemorySegment own = arena.allocate(bytes, align);
+            slabs.add(own);
+            slabBytesTotal += bytes;
+            return own;
+        }
+        long at = slab == null ? slabBytes : (slabUsed + align - 1) & -align;
+        if (at + bytes > slabBytes) {
+            slab = arena.allocate(slabBytes, MAX_POOL_ALIGNMENT);
+            slabs.add(slab);
+            slabBytesTotal += slabBytes;
+            at = 0;
+        }
+        slabUsed = at + bytes;
+        return slab.asSlice(at, bytes);
+    }
+
     /** A new pooled buffer of class {@code shift}; called holding the monitor. */
     private MemorySegment grow(int shift) {
         long bytes = 1L << shift;
@@ -181,7 +230,7 @@ public final class IoBuffers {
             throw new IllegalStateException("buffer pool exhausted: " + pooledBytes + " bytes handed out of a limit "
                     + "of " + poolLimitBytes + "; give buffers back, or allocate() long-lived ones");
         }
-        MemorySegment buffer = arena.allocate(bytes, Math.min(bytes, MAX_POOL_ALIGNMENT));
+        MemorySegment buffer = carve(bytes);
         int at = -Arrays.binarySearch(pooledStarts, 0, pooledCount, buffer.address()) - 1;
         assert at >= 0 : "two pooled buffers at one address";
         if (pooledCount == pooledStarts.length) {

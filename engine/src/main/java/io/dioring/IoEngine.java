@@ -101,9 +101,9 @@ public final class IoEngine implements AutoCloseable {
             for (int i = 0; i < rings.length; i++) {
                 rings[i] = config.submission() == Submission.CALLERS
                         ? SharedRing.kernel("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
-                                config.submitQueueCapacity())
+                                config.submitQueueCapacity(), buffers.slabs())
                         : new RingThread("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
-                                config.submitQueueCapacity());
+                                config.submitQueueCapacity(), buffers.slabs());
             }
         } catch (IOException | RuntimeException e) {
             for (EngineRing r : rings) {
@@ -275,6 +275,40 @@ public final class IoEngine implements AutoCloseable {
         long n = 0;
         for (EngineRing r : rings) {
             n += r.loop().coalescedRequests();
+        }
+        return n;
+    }
+
+    /**
+     * Whether every ring of this engine registers the buffer pool's memory, so I/O on
+     * {@link IoBuffers#take pooled buffers} (and the channel's bounce buffers) goes out as
+     * READ_FIXED/WRITE_FIXED; false on THREADS, or where the kernel refused (RLIMIT_MEMLOCK,
+     * Linux before 5.19), in which case {@link #registeredBuffersRefusal()} says why.
+     */
+    public boolean registeredBuffers() {
+        for (EngineRing r : rings) {
+            if (r.ring() == null || !r.ring().registrations().followsSlabs()) {
+                return false;
+            }
+        }
+        return rings.length > 0;
+    }
+
+    /** Why a ring refused to register the pool's memory, or null (also on THREADS). */
+    public String registeredBuffersRefusal() {
+        for (EngineRing r : rings) {
+            if (r.ring() != null && r.ring().registrations().refusal() != null) {
+                return r.ring().registrations().refusal();
+            }
+        }
+        return null;
+    }
+
+    /** SQEs issued as READ_FIXED/WRITE_FIXED so far, over every ring; 0 on THREADS. */
+    public long fixedBufferSlices() {
+        long n = 0;
+        for (EngineRing r : rings) {
+            n += r.loop().fixedIssued();
         }
         return n;
     }

@@ -333,12 +333,11 @@ public final class OwnedRing implements AutoCloseable {
         if (threads != null) {
             return; // THREADS: nothing to register with (see the class comment)
         }
-        if (ring.buffersRegistered()) {
+        if (ring.registrations().buffersRegistered()) {
             throw new IllegalStateException("this ring has registered buffers already; call unregisterBuffers() "
                     + "before registering others");
         }
-        ring.registerBuffers(buffers);
-        loop.encoder().useFixedBuffers(buffers);
+        ring.registrations().registerBuffers(buffers);
     }
 
     /** Waits for everything in flight, then unregisters the buffers. No-op when none are. */
@@ -348,8 +347,7 @@ public final class OwnedRing implements AutoCloseable {
         if (threads != null) {
             return;
         }
-        loop.encoder().useFixedBuffers(new MemorySegment[0]);
-        ring.unregisterBuffers();
+        ring.registrations().unregisterBuffers();
     }
 
     /**
@@ -372,13 +370,13 @@ public final class OwnedRing implements AutoCloseable {
         if (existing >= 0) {
             return existing;
         }
-        if (ring.fileTableSize() == 0) {
+        if (ring.registrations().fileTableSize() == 0) {
             int[] empty = new int[FILE_TABLE_SIZE];
             Arrays.fill(empty, -1);
-            ring.registerFiles(empty);
+            ring.registrations().registerFiles(empty);
         }
         int index = freeFileSlot();
-        ring.updateFile(index, file.fd());
+        ring.registrations().updateFile(index, file.fd());
         loop.encoder().useFixedFile(index, file.state());
         return index;
     }
@@ -394,7 +392,7 @@ public final class OwnedRing implements AutoCloseable {
             return;
         }
         drain();
-        ring.updateFile(index, -1);
+        ring.registrations().updateFile(index, -1);
         loop.encoder().useFixedFile(index, null);
     }
 

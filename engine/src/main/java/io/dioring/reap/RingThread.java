@@ -7,6 +7,7 @@ import static io.dioring.reap.RingClosing.RUNNING;
 
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
+import io.dioring.ring.BufferSlabs;
 import io.dioring.ring.Ring;
 import io.dioring.ring.RingFailedException;
 import io.dioring.split.Coalescer;
@@ -63,13 +64,20 @@ public final class RingThread implements EngineRing {
     private volatile IoRing ring;
     private volatile RingLoop loop;
 
-    /** A ring thread on a kernel ring of {@code entries} SQEs. */
+    /**
+     * A ring thread on a kernel ring of {@code entries} SQEs.
+     *
+     * @param slabs the engine pool's slabs, registered with the ring as they appear; null for none
+     */
     public RingThread(String name, int entries, io.dioring.RingOptions options, Delivery delivery,
-            int inboxCapacity) throws RingSetupException {
+            int inboxCapacity, BufferSlabs slabs) throws RingSetupException {
         this(name, () -> {
             // At least RESERVED_SQES entries: the CQ (twice the SQ) must hold our own SQEs and a slice.
             Ring r = Ring.create(Math.max(entries, RESERVED_SQES), options);
             r.registerRingFd();
+            if (slabs != null) {
+                r.registrations().follow(slabs); // on the ring thread: SINGLE_ISSUER takes it only from here
+            }
             return r;
         }, 0, delivery, inboxCapacity, true);
     }

@@ -8,6 +8,7 @@ import io.dioring.RingSetupException;
 import io.dioring.deliver.Delivery;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
+import io.dioring.ring.BufferSlabs;
 import io.dioring.ring.Ring;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -95,16 +96,21 @@ public final class SharedRing implements EngineRing {
      * completion's task work runs on the thread that submitted it, which may be a carrier
      * parked in the scheduler: without the wake-up it would sit there until that carrier
      * next entered the kernel).
+     *
+     * @param slabs the engine pool's slabs, registered with the ring as they appear; null for none
      */
     public static SharedRing kernel(String name, int entries, io.dioring.RingOptions options, Delivery delivery,
-            int inboxCapacity) throws RingSetupException {
+            int inboxCapacity, BufferSlabs slabs) throws RingSetupException {
         io.dioring.RingOptions shared = new io.dioring.RingOptions(false, false, false, options.sqpoll(), false,
                 options.sqpollIdleMillis());
         Ring r = Ring.create(Math.max(entries, RingThread.RESERVED_SQES), shared);
         EventFdSignal signal = null;
         try {
             signal = new EventFdSignal();
-            r.registerEventFd(signal.fd());
+            r.registrations().registerEventFd(signal.fd());
+            if (slabs != null) {
+                r.registrations().follow(slabs); // the engine pool's memory: READ_FIXED/WRITE_FIXED
+            }
         } catch (RingSetupException | RuntimeException e) {
             if (signal != null) {
                 signal.close();

@@ -77,6 +77,11 @@ public interface IoRing extends AutoCloseable {
         return cqReady();
     }
 
+    /** What the ring has registered with the kernel, or null for a ring that registers nothing (tests). */
+    default RingRegistrations registrations() {
+        return null;
+    }
+
     /** Releases the ring's memory and descriptor, once; later calls are no-ops. */
     @Override
     void close();

@@ -13,10 +13,6 @@ import io.dioring.ffi.linux.io_sqring_offsets;
 import io.dioring.ffi.linux.io_uring_cqe;
 import io.dioring.ffi.linux.io_uring_h;
 import io.dioring.ffi.linux.io_uring_params;
-import io.dioring.ffi.linux.io_uring_rsrc_update;
-import io.dioring.ffi.linux.io_uring_sqe;
-import io.dioring.ffi.linux.iovec;
-import io.dioring.ffi.linux.libc_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,30 +40,8 @@ import java.lang.foreign.ValueLayout;
  * with SINGLE_ISSUER where the kernel has it, which the kernel enforces too).
  */
 public final class Ring implements IoRing {
-    private static final long SQE_SIZE = io_uring_sqe.layout().byteSize();
-    private static final long CQE_SIZE = io_uring_cqe.layout().byteSize();
-
-    static {
-        // The SQE and CQE offsets below come from the generated layouts; their sizes are ABI.
-        if (SQE_SIZE != 64 || CQE_SIZE != 16) {
-            throw new ExceptionInInitializerError("unexpected io_uring ABI: sqe " + SQE_SIZE
-                    + " bytes, cqe " + CQE_SIZE + " bytes");
-        }
-    }
-
-    private static final long SQE_OPCODE = io_uring_sqe.opcode$offset();
-    private static final long SQE_FLAGS = io_uring_sqe.flags$offset();
-    private static final long SQE_IOPRIO = io_uring_sqe.ioprio$offset();
-    private static final long SQE_FD = io_uring_sqe.fd$offset();
-    private static final long SQE_OFF = io_uring_sqe.off$offset();
-    private static final long SQE_ADDR = io_uring_sqe.addr$offset();
-    private static final long SQE_LEN = io_uring_sqe.len$offset();
-    private static final long SQE_OP_FLAGS = io_uring_sqe.rw_flags$offset();
-    private static final long SQE_USER_DATA = io_uring_sqe.user_data$offset();
-    private static final long SQE_BUF_INDEX = io_uring_sqe.buf_index$offset();
-    private static final long SQE_PERSONALITY = io_uring_sqe.personality$offset();
-    private static final long SQE_FILE_INDEX = io_uring_sqe.file_index$offset();
-    private static final long SQE_ADDR3 = io_uring_sqe.addr3$offset();
+    private static final long SQE_SIZE = Sqe.SIZE;
+    private static final long CQE_SIZE = Sqe.CQE_SIZE;
     private static final long CQE_USER_DATA = io_uring_cqe.user_data$offset();
     private static final long CQE_RES = io_uring_cqe.res$offset();
 
@@ -76,17 +50,13 @@ public final class Ring implements IoRing {
     private static final int ENTER_SQ_WAKEUP = io_uring_h.IORING_ENTER_SQ_WAKEUP();
     private static final int SQ_CQ_OVERFLOW = io_uring_h.IORING_SQ_CQ_OVERFLOW();
     private static final int SQ_NEED_WAKEUP = io_uring_h.IORING_SQ_NEED_WAKEUP();
-    /** The kernel's limits on one IORING_REGISTER_BUFFERS call (IORING_MAX_REG_BUFFERS, SZ_1G). */
-    public static final int MAX_REGISTERED_BUFFERS = 1 << 14;
-    public static final long MAX_REGISTERED_BUFFER_BYTES = 1L << 30;
 
     private final RingSetup setup;
     private final int fd;
+    private final RingMemory memory;
     private final MemorySegment sqRing;
     private final MemorySegment cqRing;
     private final MemorySegment sqes;
-    private final long sqRingBytes;
-    private final long cqRingBytes;
     private final MemorySegment errnoSlot = ErrnoCapture.allocateSlot();
 
     private final int sqEntries;
@@ -118,20 +88,18 @@ public final class Ring implements IoRing {
     private long enterCalls;
     private long sqesSubmitted;
     private long sqWakeups;
-    private boolean buffersRegistered;
-    private int fileTableSize;
+    private final RingRegistrations registrations;
     private boolean closed;
 
-    private Ring(RingSetup setup, int fd, MemorySegment sqRing, long sqRingBytes, MemorySegment cqRing,
-            long cqRingBytes, MemorySegment sqes, MemorySegment params) {
+    private Ring(RingSetup setup, int fd, RingMemory memory, MemorySegment params) {
         this.setup = setup;
         this.fd = fd;
-        this.sqRing = sqRing;
-        this.cqRing = cqRing;
-        this.sqes = sqes;
-        this.sqRingBytes = sqRingBytes;
-        this.cqRingBytes = cqRingBytes;
+        this.memory = memory;
+        this.sqRing = memory.sqRing();
+        this.cqRing = memory.cqRing();
+        this.sqes = memory.sqes();
         this.enterFd = fd;
+        this.registrations = new RingRegistrations(fd);
 
         MemorySegment sqOff = io_uring_params.sq_off(params);
         MemorySegment cqOff = io_uring_params.cq_off(params);
@@ -172,56 +140,12 @@ public final class Ring implements IoRing {
             RingSetup setup = SetupNegotiation.setUp(entries, options, params);
             int fd = setup.fd();
             try {
-                return map(setup, fd, params);
+                return new Ring(setup, fd, RingMemory.map(fd, params), params);
             } catch (RingSetupException | RuntimeException e) {
                 Libc.close(fd);
                 throw e;
             }
         }
-    }
-
-    private static Ring map(RingSetup setup, int fd, MemorySegment params) throws RingSetupException {
-        MemorySegment sqOff = io_uring_params.sq_off(params);
-        MemorySegment cqOff = io_uring_params.cq_off(params);
-        long sqBytes = Integer.toUnsignedLong(io_sqring_offsets.array(sqOff))
-                + 4L * io_uring_params.sq_entries(params);
-        long cqBytes = Integer.toUnsignedLong(io_cqring_offsets.cqes(cqOff))
-                + CQE_SIZE * io_uring_params.cq_entries(params);
-        boolean single = (io_uring_params.features(params) & io_uring_h.IORING_FEAT_SINGLE_MMAP()) != 0;
-        int prot = libc_h.PROT_READ() | libc_h.PROT_WRITE();
-        int flags = libc_h.MAP_SHARED() | libc_h.MAP_POPULATE();
-        if (single) {
-            sqBytes = cqBytes = Math.max(sqBytes, cqBytes);
-        }
-        long sq = Libc.mmap(sqBytes, prot, flags, fd, io_uring_h.IORING_OFF_SQ_RING());
-        if (sq < 0) {
-            throw new RingSetupException("mmap of the SQ ring (" + sqBytes + " bytes)", (int) sq);
-        }
-        long cq = sq;
-        long sqeBytes = SQE_SIZE * io_uring_params.sq_entries(params);
-        long sqeArray;
-        try {
-            if (!single) {
-                cq = Libc.mmap(cqBytes, prot, flags, fd, io_uring_h.IORING_OFF_CQ_RING());
-                if (cq < 0) {
-                    throw new RingSetupException("mmap of the CQ ring (" + cqBytes + " bytes)", (int) cq);
-                }
-            }
-            sqeArray = Libc.mmap(sqeBytes, prot, flags, fd, io_uring_h.IORING_OFF_SQES());
-            if (sqeArray < 0) {
-                if (!single) {
-                    Libc.munmap(cq, cqBytes);
-                }
-                throw new RingSetupException("mmap of the SQE array (" + sqeBytes + " bytes)", (int) sqeArray);
-            }
-        } catch (RingSetupException e) {
-            Libc.munmap(sq, sqBytes);
-            throw e;
-        }
-        return new Ring(setup, fd,
-                MemorySegment.ofAddress(sq).reinterpret(sqBytes), sqBytes,
-                MemorySegment.ofAddress(cq).reinterpret(cqBytes), cqBytes,
-                MemorySegment.ofAddress(sqeArray).reinterpret(sqeBytes), params);
     }
 
     /** What the kernel gave this ring: flags taken, features. */
@@ -258,22 +182,8 @@ public final class Ring implements IoRing {
     public void prepare(int opcode, int sqeFlags, int fd, long fileOffset, long address, int length,
             int opFlags, int bufIndex, long userData) {
         assert sqSpace() > 0 : "SQ full: the caller must check sqSpace()";
-        long sqe = SQE_SIZE * (sqeTail & sqMask);
-        MemorySegment s = sqes;
-        s.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte) opcode);
-        s.set(ValueLayout.JAVA_BYTE, sqe + SQE_FLAGS, (byte) sqeFlags);
-        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_IOPRIO, (short) 0);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_FD, fd);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_OFF, fileOffset);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR, address);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_LEN, length);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_OP_FLAGS, opFlags);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_USER_DATA, userData);
-        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_BUF_INDEX, (short) bufIndex);
-        s.set(ValueLayout.JAVA_SHORT, sqe + SQE_PERSONALITY, (short) 0);
-        s.set(ValueLayout.JAVA_INT, sqe + SQE_FILE_INDEX, 0);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR3, 0L);
-        s.set(ValueLayout.JAVA_LONG, sqe + SQE_ADDR3 + 8, 0L);
+        Sqe.write(sqes, SQE_SIZE * (sqeTail & sqMask), opcode, sqeFlags, fd, fileOffset, address, length, opFlags,
+                bufIndex, userData);
         sqeTail++;
         toSubmit++;
     }
@@ -386,20 +296,6 @@ public final class Ring implements IoRing {
     }
 
     /**
-     * Has the kernel signal {@code eventFd} (an eventfd) each time it posts a CQE, unless
-     * {@link #notifyCompletions} turned that off (IORING_REGISTER_EVENTFD).
-     */
-    public void registerEventFd(int eventFd) throws RingSetupException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fdArg = arena.allocateFrom(ValueLayout.JAVA_INT, eventFd);
-            int r = Syscalls.ioUringRegister(fd, IoUringAbi.IORING_REGISTER_EVENTFD, fdArg.address(), 1);
-            if (r < 0) {
-                throw new RingSetupException("IORING_REGISTER_EVENTFD of fd " + eventFd, r);
-            }
-        }
-    }
-
-    /**
      * Turns the registered eventfd's signals on or off (IORING_CQ_EVENTFD_DISABLED in the CQ
      * ring's flags). Whoever drives the ring turns them off while it is in io_uring_enter and
      * reaps what that call completed itself; it turns them back on before it lets go, and
@@ -448,24 +344,24 @@ public final class Ring implements IoRing {
         return sqWakeups;
     }
 
+    /** What this ring has registered (eventfd, buffers, files), and the buffer lookup. */
+    @Override
+    public RingRegistrations registrations() {
+        return registrations;
+    }
+
     /**
      * Registers the ring's own fd (IORING_REGISTER_RING_FDS) so io_uring_enter skips the fd
      * table lookup. Returns false (and changes nothing) where the kernel lacks it.
      */
     public boolean registerRingFd() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment update = arena.allocate(io_uring_h.C_LONG_LONG, 2);
-            update.set(ValueLayout.JAVA_INT, 0, -1);      // offset: any free slot
-            update.set(ValueLayout.JAVA_INT, 4, 0);       // resv
-            update.set(ValueLayout.JAVA_LONG, 8, fd);     // data: the fd
-            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_RING_FDS(), update.address(), 1);
-            if (r != 1) {
-                return false;
-            }
-            enterFd = update.get(ValueLayout.JAVA_INT, 0);
-            enterFlags |= ENTER_REGISTERED_RING;
-            return true;
+        int index = registrations.registerRingFd();
+        if (index < 0) {
+            return false;
         }
+        enterFd = index;
+        enterFlags |= ENTER_REGISTERED_RING;
+        return true;
     }
 
     /** Whether io_uring_enter goes through a registered ring fd. */
@@ -473,131 +369,9 @@ public final class Ring implements IoRing {
         return (enterFlags & ENTER_REGISTERED_RING) != 0;
     }
 
-    /**
-     * Registers buffers for READ_FIXED/WRITE_FIXED; buffer i gets index i. Registration is
-     * per ring, and with SINGLE_ISSUER it must come from the owner thread.
-     *
-     * <p>The kernel pins registered memory (it cannot be swapped out or migrated) until the
-     * buffers are unregistered or the ring is closed; the pinned pages count against
-     * RLIMIT_MEMLOCK ({@code ulimit -l}) unless the process has CAP_IPC_LOCK. Keep the
-     * memory alive at least as long as the registration.
-     *
-     * @throws RingSetupException with the kernel's errno: ENOMEM over RLIMIT_MEMLOCK, EFAULT
-     *         for memory that cannot be pinned, EBUSY when buffers are already registered
-     */
-    public void registerBuffers(MemorySegment... buffers) throws RingSetupException {
-        if (buffers.length < 1 || buffers.length > MAX_REGISTERED_BUFFERS) {
-            throw new IllegalArgumentException("registering " + buffers.length + " buffers: the count must be in [1, "
-                    + MAX_REGISTERED_BUFFERS + "]");
-        }
-        long total = 0;
-        for (int i = 0; i < buffers.length; i++) {
-            MemorySegment b = buffers[i];
-            if (b == null || !b.isNative() || b.byteSize() < 1 || b.byteSize() > MAX_REGISTERED_BUFFER_BYTES) {
-                throw new IllegalArgumentException("registered buffer " + i + " (" + (b == null ? "null"
-                        : b.byteSize() + " bytes, " + (b.isNative() ? "native" : "on the Java heap"))
-                        + "): must be native memory of 1 byte to 1 GiB");
-            }
-            total += b.byteSize();
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment iovecs = arena.allocate(iovec.layout(), buffers.length);
-            for (int i = 0; i < buffers.length; i++) {
-                MemorySegment v = iovecs.asSlice(i * iovec.layout().byteSize(), iovec.layout());
-                iovec.iov_base(v, buffers[i]);
-                iovec.iov_len(v, buffers[i].byteSize());
-            }
-            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_BUFFERS(), iovecs.address(),
-                    buffers.length);
-            if (r < 0) {
-                throw new RingSetupException("IORING_REGISTER_BUFFERS of " + buffers.length + " buffers ("
-                        + total + " bytes)" + registrationHint(-r, total), r);
-            }
-            buffersRegistered = true;
-        }
-    }
-
-    private static String registrationHint(int errno, long bytes) {
-        return switch (errno) {
-            case Errno.ENOMEM, Errno.EPERM -> ": registered buffers are pinned in RAM and count against "
-                    + "RLIMIT_MEMLOCK (" + memlockLimit() + "); raise it (ulimit -l, LimitMEMLOCK=, "
-                    + "limits.conf), grant CAP_IPC_LOCK, or register fewer than " + bytes + " bytes";
-            case Errno.EFAULT -> ": the memory cannot be pinned (file-backed or not mapped); use anonymous "
-                    + "memory such as IoBuffers.allocate";
-            case Errno.EBUSY -> ": this ring already has registered buffers; unregister them first";
-            default -> "";
-        };
-    }
-
-    /** "8388608 bytes" from /proc/self/limits, for messages only. */
-    private static String memlockLimit() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max locked memory")) {
-                    String[] f = line.substring("Max locked memory".length()).trim().split("\\s+");
-                    return "soft limit " + f[0] + (f[0].equals("unlimited") ? "" : " " + f[2]);
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // fall through: the message just lacks the number
-        }
-        return "limit unknown";
-    }
-
-    /** Drops the registered buffers (nothing in flight may use them). No-op when none are. */
-    public void unregisterBuffers() throws RingSetupException {
-        if (!buffersRegistered) {
-            return;
-        }
-        int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_UNREGISTER_BUFFERS(), 0L, 0);
-        if (r < 0) {
-            throw new RingSetupException("IORING_UNREGISTER_BUFFERS", r);
-        }
-        buffersRegistered = false;
-    }
-
     /** Whether buffers are registered with this ring. */
     public boolean buffersRegistered() {
-        return buffersRegistered;
-    }
-
-    /** Registers files for IOSQE_FIXED_FILE; file i gets index i. -1 leaves slot i empty. */
-    public void registerFiles(int... fds) throws RingSetupException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment array = arena.allocateFrom(ValueLayout.JAVA_INT, fds);
-            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_FILES(), array.address(), fds.length);
-            if (r < 0) {
-                throw new RingSetupException("IORING_REGISTER_FILES of " + fds.length + " files", r);
-            }
-            fileTableSize = fds.length;
-        }
-    }
-
-    /** Size of the registered file table (0 when none is registered). */
-    public int fileTableSize() {
-        return fileTableSize;
-    }
-
-    /**
-     * Puts {@code fd} in slot {@code index} of the registered file table (IORING_REGISTER_FILES_UPDATE);
-     * -1 empties the slot. The ring holds its own reference to the open file until then.
-     */
-    public void updateFile(int index, int newFd) throws RingSetupException {
-        if (index < 0 || index >= fileTableSize) {
-            throw new IllegalArgumentException("registered file index " + index + " out of range [0, "
-                    + fileTableSize + ")");
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fds = arena.allocateFrom(ValueLayout.JAVA_INT, newFd);
-            MemorySegment update = arena.allocate(io_uring_rsrc_update.layout());
-            io_uring_rsrc_update.offset(update, index);
-            io_uring_rsrc_update.data(update, fds.address());
-            int r = Syscalls.ioUringRegister(fd, io_uring_h.IORING_REGISTER_FILES_UPDATE(), update.address(), 1);
-            if (r != 1) {
-                throw new RingSetupException("IORING_REGISTER_FILES_UPDATE of slot " + index + " to fd " + newFd,
-                        r < 0 ? r : -Errno.EINVAL);
-            }
-        }
+        return registrations.buffersRegistered();
     }
 
     /** The opcodes this kernel supports (IORING_REGISTER_PROBE). */
@@ -611,11 +385,8 @@ public final class Ring implements IoRing {
             return;
         }
         closed = true;
-        Libc.munmap(sqes.address(), sqes.byteSize());
-        if (cqRing.address() != sqRing.address()) {
-            Libc.munmap(cqRing.address(), cqRingBytes);
-        }
-        Libc.munmap(sqRing.address(), sqRingBytes);
+        registrations.releaseOnClose();
+        memory.unmap();
         Libc.close(fd);
     }
 

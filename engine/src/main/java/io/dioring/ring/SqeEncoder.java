@@ -13,15 +13,15 @@ import java.util.Arrays;
 /**
  * The encode step: turns a slot of the slice table into one SQE on its ring.
  *
- * <p>It owns what encoding needs beyond the slot: the ring's registered buffer and file
- * tables (registrations belong to one ring) and the iovec arrays of vector SQEs (one array
+ * <p>It owns what encoding needs beyond the slot: the ring's registered file table, the
+ * ring's buffer lookup ({@link RingRegistrations#bufferIndex}) and the iovec arrays of vector SQEs (one array
  * of {@link #MAX_IOVECS_PER_SQE} entries per slot, in memory allocated once, on the first
  * merge, and alive as long as this encoder).
  *
  * <h2>Registered buffers and files</h2>
  * A slice whose memory lies inside a registered buffer, and comes from the same memory
- * scope, goes out as READ_FIXED/WRITE_FIXED with that buffer's index: a scan of a small
- * array, nothing allocated. The scope test keeps a segment from a later allocation that
+ * scope, goes out as READ_FIXED/WRITE_FIXED with that buffer's index: a binary search of
+ * the ring's registered ranges, nothing allocated. The scope test keeps a segment from a later allocation that
  * reuses a freed buffer's addresses from being issued against the (still pinned) old pages.
  * A request of a registered file goes out with IOSQE_FIXED_FILE and the file's index in
  * place of its fd. Vector SQEs take no buffer index.
@@ -39,7 +39,6 @@ public final class SqeEncoder {
     private static final int FSYNC_DATASYNC = io_uring_h.IORING_FSYNC_DATASYNC();
     private static final int CANCEL_ANY = io_uring_h.IORING_ASYNC_CANCEL_ANY();
     private static final int CANCEL_ALL = io_uring_h.IORING_ASYNC_CANCEL_ALL();
-    private static final MemorySegment[] NO_BUFFERS = new MemorySegment[0];
     private static final FileState[] NO_FILES = new FileState[0];
     /**
      * Buffers per vector SQE at most. The kernel takes up to IOV_MAX (1024); beyond 64 the
@@ -62,10 +61,8 @@ public final class SqeEncoder {
     private MemorySegment iovecs;
     private long sqesEncoded;
 
-    /** The ring's registered buffers: index i is buffer i; start/end cached for the scan. */
-    private MemorySegment[] fixedBuffers = NO_BUFFERS;
-    private long[] fixedStart = new long[0];
-    private long[] fixedEnd = new long[0];
+    /** The ring's registrations (its buffer lookup), or null for a ring without any. */
+    private final RingRegistrations registrations;
     private long fixedIssued;
     /** The ring's registered file table: index i holds the file in slot i, or null. */
     private FileState[] fixedFiles = NO_FILES;
@@ -75,6 +72,7 @@ public final class SqeEncoder {
     public SqeEncoder(IoRing ring, Slots slots) {
         this.ring = ring;
         this.slots = slots;
+        this.registrations = ring.registrations();
     }
 
     /** Whether one more slice fits: a free SQE and a free slot. */
@@ -164,36 +162,11 @@ public final class SqeEncoder {
     }
 
     /**
-     * Issues slices inside {@code buffers} as READ_FIXED/WRITE_FIXED from now on; index i is
-     * buffers[i], as registered with this ring. An empty array stops it. Call only with
-     * nothing in flight when replacing a previous set.
-     */
-    public void useFixedBuffers(MemorySegment[] buffers) {
-        MemorySegment[] copy = buffers.clone();
-        long[] start = new long[copy.length];
-        long[] end = new long[copy.length];
-        for (int i = 0; i < copy.length; i++) {
-            start[i] = copy[i].address();
-            end[i] = start[i] + copy[i].byteSize();
-        }
-        fixedBuffers = copy;
-        fixedStart = start;
-        fixedEnd = end;
-    }
-
-    /**
      * The index of the registered buffer holding {@code [address, address + length)} of
      * {@code segment}, or -1 (also when none are registered).
      */
     public int fixedBufferIndex(MemorySegment segment, long address, int length) {
-        long end = address + length;
-        for (int i = 0; i < fixedStart.length; i++) {
-            if (address >= fixedStart[i] && end <= fixedEnd[i]
-                    && segment.scope().equals(fixedBuffers[i].scope())) {
-                return i;
-            }
-        }
-        return -1;
+        return registrations == null ? -1 : registrations.bufferIndex(segment, address, length);
     }
 
     /**

@@ -66,7 +66,7 @@ class SharedRingAcceptAllTest {
     void aFullInboxTakesAPrefixAndLeavesTheRestUntouched() throws Exception {
         Path p = dir.resolve("blocks");
         int fd = ForwardingRing.openBlocks(p, 2 * N);
-        SharedRing ring = SharedRing.kernel("test-shared", 64, RingOptions.defaults(), new Delivery(null, Runnable::run), 4);
+        SharedRing ring = SharedRing.kernel("test-shared", 64, RingOptions.defaults(), new Delivery(null, Runnable::run), 4, null);
         try (Arena arena = Arena.ofShared()) {
             FileState file = new FileState(fd, p, false, true, false, FileProbe.alignment(fd), 1 << 20, 2L * N * 4096);
             IoRequest[] batch = new IoRequest[N];

@@ -38,12 +38,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * one read at a time in a loop, through:
  * <ul>
  *   <li>{@code readFully}: {@link DirectFile#readFully} into an aligned segment,
+ *   <li>{@code readFullyPool}: the same into a buffer from the engine's pool
+ *       ({@code IoBuffers.takeFor}), whose memory the engine's rings register (READ_FIXED),
  *   <li>{@code channelDirect}: {@link IoEngine#openChannel}'s channel, aligned direct ByteBuffers,
  *   <li>{@code channelHeap}: the same channel, heap ByteBuffers (bounce-buffer path),
  *   <li>{@code jdkDirect}: the JDK's {@link FileChannel} with {@link ExtendedOpenOption#DIRECT},
  *       aligned direct ByteBuffers,
  *   <li>{@code jdkHeap}: the same JDK channel, heap ByteBuffers.
  * </ul>
+ * {@code registered=false} turns the pool's registration off ({@code -Ddioring.registeredBuffers=false}),
+ * for the pool's APIs ({@code readFullyPool}, and {@code channelHeap}'s bounce buffers);
+ * the other APIs ignore it.
  * The virtual threads run for the whole trial; each benchmark invocation waits until they
  * have completed {@link #OPS} more reads, so the score is their summed reads per second.
  * After each iteration the platform threads are printed: live now, peak since the trial
@@ -63,8 +68,12 @@ public class VirtualThreadRandomRead {
     @Param({"32", "256"})
     public int vthreads;
 
-    @Param({"readFully", "channelDirect", "channelHeap", "jdkDirect", "jdkHeap"})
+    @Param({"readFully", "readFullyPool", "channelDirect", "channelHeap", "jdkDirect", "jdkHeap"})
     public String api;
+
+    /** Whether the engine's rings register the buffer pool's memory (READ_FIXED for pooled buffers). */
+    @Param({"true"})
+    public boolean registered;
 
     private IoEngine engine;
     private DirectFile file;
@@ -86,8 +95,9 @@ public class VirtualThreadRandomRead {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         Path data = BenchFiles.dataFile();
+        System.setProperty("dioring.registeredBuffers", Boolean.toString(registered));
         switch (api) {
-            case "readFully" -> {
+            case "readFully", "readFullyPool" -> {
                 engine = IoEngine.create(BenchFiles.engineConfig().withQueueDepth(Math.max(128, vthreads)));
                 file = engine.open(data, StandardOpenOption.READ);
             }
@@ -111,6 +121,10 @@ public class VirtualThreadRandomRead {
         return switch (api) {
             case "readFully" -> {
                 MemorySegment buf = engine.buffers().allocateFor(file, BenchFiles.BLOCK_4K);
+                yield offset -> file.readFully(offset, buf);
+            }
+            case "readFullyPool" -> {
+                MemorySegment buf = engine.buffers().takeFor(file, BenchFiles.BLOCK_4K);
                 yield offset -> file.readFully(offset, buf);
             }
             case "channelDirect", "jdkDirect" -> {
@@ -190,6 +204,9 @@ public class VirtualThreadRandomRead {
             file.close();
         }
         if (engine != null) {
+            System.out.printf("%n[registered buffers] api=%s: %s, %d of the reads READ_FIXED%n", api,
+                    engine.registeredBuffers() ? "yes" : "no (" + engine.registeredBuffersRefusal() + ")",
+                    engine.fixedBufferSlices());
             engine.close();
         }
     }
