@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 
 /**
- * dd's I/O through a dioring {@link OwnedRing}: up to {@code qd} reads and writes in
- * flight on the copying thread, submitted in one io_uring_enter per wait, completed in
- * order. Files are opened exactly as {@link PosixBackend} opens them (dd's flags, dd's
+ * dd's I/O through dioring: up to {@code qd} reads in flight through an {@link OwnedRing}
+ * on the copying thread, submitted in one io_uring_enter per wait, completed in order, and
+ * up to {@code qd} writes queued behind a writer thread. Files are opened exactly as {@link PosixBackend} opens them (dd's flags, dd's
  * messages); only positional transfers on regular files and block devices go through the
  * ring. Pipes, terminals and O_APPEND outputs stay with the synchronous backend.
  *
@@ -27,15 +27,17 @@ import java.util.ArrayDeque;
  * returned for it (a short read is a partial record, as GNU dd counts it; an error fails
  * that read alone, never its neighbours). Up to {@code qd} of them are in flight ahead.
  *
- * <p><b>Writes are crash-consistent.</b> The output is never sized ahead of what was
- * written: at every moment its size covers only bytes copied, so a copy cut short by a
- * signal, SIGKILL, ENOSPC or power loss is a prefix of what GNU dd writes. One write is in
- * flight at a time ({@link DdOutput#maxInFlight()} is 1), behind the reads ahead: a write
- * that extends the file is carried out by the engine synchronously under the file's size
- * lock (seed 000) and ext4 serializes extending O_DIRECT writes anyway, and a failed write
- * has nothing behind it in the kernel, so no write after a failed one ever lands
- * ({@code conv=notrunc} included), as with GNU dd. (Keeping several non-extending writes in
- * flight with that guarantee needs the engine to link them, IOSQE_IO_LINK.)
+ * <p><b>Writes are crash-consistent, and overlap the reads.</b> The output is never sized
+ * ahead of what was written: at every moment its size covers only bytes copied, so a copy
+ * cut short by a signal, SIGKILL, ENOSPC or power loss is a prefix of what GNU dd writes.
+ * Writes go to a {@link DdWriterThread}, which makes them in order, one at a time, each
+ * only after every earlier one completed (an extending write is made with pwrite(2) on that
+ * thread by the engine, under the file's size lock, seed 000); up to {@code qd} wait queued
+ * behind it. A failed write has nothing behind it in the kernel and the queued ones are
+ * never made, so no write after a failed one ever lands ({@code conv=notrunc} included), as
+ * with GNU dd. The copying thread meanwhile reads ahead: on a device where the CPU is the
+ * limit (zram) reading and writing run on two CPUs, and the copy takes about the larger of
+ * the two instead of their sum.
  *
  * <p><b>Inherited descriptors</b> (standard input and output) are read and written at
  * explicit offsets; {@link DdInput#endAt}/{@link DdOutput#endAt} then move their offset to
@@ -295,7 +297,8 @@ public final class RingBackend implements DdBackend {
         private final PosixBackend.FdFile fd;
         private final Path name;
         private final boolean regular;
-        private final Queue queue = new Queue();
+        /** Makes the writes, in order, one at a time; started with the first write. */
+        private DdWriterThread writer;
         private DirectFile file;
         /** After dropDirect: writes go through the synchronous descriptor. */
         private boolean synchronous;
@@ -316,8 +319,8 @@ public final class RingBackend implements DdBackend {
         @Override public int seekErrno() { return fd.seekErrno(); }
         @Override public void seek(long offset) throws DdIoException { fd.seek(offset); }
         @Override public boolean truncatable() throws DdIoException { return fd.truncatable(); }
-        /** One write at a time: see the class comment (crash consistency, nothing after a failure). */
-        @Override public int maxInFlight() { return 1; }
+        /** Queued behind the writer thread, which makes them one at a time (see the class comment). */
+        @Override public int maxInFlight() { return queueDepth; }
         @Override public void dropCache(long offset, long length) { fd.dropCache(offset, length); }
         @Override public void endAt(long offset) { fd.endAt(offset); }
 
@@ -345,24 +348,26 @@ public final class RingBackend implements DdBackend {
                 fd.submitWrite(offset, src);
                 return;
             }
-            Transfer t = queue.add(offset, src.byteSize());
+            Throwable refused = null;
             try {
                 if (file == null) {
                     ring();
                     file = engine.adopt(fd.fd(), name, direct(fd.fd()), false, true);
                 }
                 if (misaligned(file, offset, src)) {
-                    DONE.failed(new DirectIoException(Errno.EINVAL, "write", name, offset, src.byteSize()), t);
-                    return;
-                }
-                if (regular && sizeBefore < 0) {
+                    refused = new DirectIoException(Errno.EINVAL, "write", name, offset, src.byteSize());
+                } else if (regular && sizeBefore < 0) {
                     sizeBefore = file.size();
                     writtenEnd = sizeBefore;
                 }
-                ring.write(file, offset, src, t, DONE);
             } catch (IOException | RuntimeException e) {
-                DONE.failed(e, t);
+                refused = e;
             }
+            if (writer == null) {
+                // file is set before any write that is not refused, and the queue publishes it
+                writer = new DdWriterThread((at, bytes) -> file.writeFully(at, bytes), "dioring-dd-writer");
+            }
+            writer.submit(offset, src, refused);
         }
 
         @Override
@@ -370,25 +375,28 @@ public final class RingBackend implements DdBackend {
             if (synchronous) {
                 return fd.awaitWrite();
             }
-            Transfer t = queue.awaitOldest();
-            if (t.failure != null) {
+            if (writer == null) {
+                throw new IllegalStateException("await with nothing submitted");
+            }
+            DdWriterThread.Write w = writer.awaitOldest();
+            if (w.failure != null) {
                 failed = true;
-                throw ddError(t.failure, 0);
+                throw ddError(w.failure, 0);
             }
             if (!failed) {
-                writtenEnd = Math.max(writtenEnd, t.offset + t.length);
+                writtenEnd = Math.max(writtenEnd, w.offset + w.src.byteSize());
             }
-            return t.result;
+            return w.result;
         }
 
         /**
-         * Waits for the write in flight. After a failed write a regular file may hold more
+         * Waits for the writes in flight. After a failed write a regular file may hold more
          * than the writes that succeeded in order (part of the failed one): it is trimmed to
          * the larger of its size before the copy and the end of those writes, what dd counts.
          */
         private void settle() throws DdIoException {
             DdIoException first = null;
-            while (!queue.isEmpty()) {
+            while (writer != null && writer.inFlight() > 0) {
                 try {
                     awaitWrite();
                 } catch (DdIoException e) {
@@ -438,6 +446,10 @@ public final class RingBackend implements DdBackend {
                 settle();
             } catch (DdIoException e) {
                 failure = e;
+            }
+            if (writer != null) {
+                writer.close();
+                writer = null;
             }
             if (file != null) {
                 file.close();
