@@ -40,23 +40,20 @@ final class DdWriterThread implements AutoCloseable {
     static final class Write {
         final long offset;
         final MemorySegment src;
-        /** Set by the copy loop for a write that must fail without being made (misaligned, say). */
-        final Throwable refused;
         final long sequence;
         long result;
         Throwable failure;
         /** Written last by the writer: publishes result and failure. */
         volatile boolean done;
 
-        Write(long offset, MemorySegment src, Throwable refused, long sequence) {
+        Write(long offset, MemorySegment src, long sequence) {
             this.offset = offset;
             this.src = src;
-            this.refused = refused;
             this.sequence = sequence;
         }
     }
 
-    private static final Write STOP = new Write(-1, null, null, -1);
+    private static final Write STOP = new Write(-1, null, -1);
     /** Spins before sleeping, so a write about to complete does not cost a park and an unpark. */
     private static final int SPINS = 200;
 
@@ -87,15 +84,12 @@ final class DdWriterThread implements AutoCloseable {
         return inFlight.size();
     }
 
-    /**
-     * Queues a write of {@code src} at {@code offset}; {@code refused} non-null: it fails
-     * with that, in its turn, without being made (and cancels the ones behind it).
-     */
-    void submit(long offset, MemorySegment src, Throwable refused) {
+    /** Queues a write of {@code src} at {@code offset}. */
+    void submit(long offset, MemorySegment src) {
         if (stopped) {
             throw new IllegalStateException("writer thread closed: no write at " + offset + " can be queued");
         }
-        Write w = new Write(offset, src, refused, submitted++);
+        Write w = new Write(offset, src, submitted++);
         inFlight.addLast(w);
         queue.add(w);
         if (idle) {
@@ -149,8 +143,6 @@ final class DdWriterThread implements AutoCloseable {
             }
             if (failedBefore) {
                 w.failure = CANCELLED;
-            } else if (w.refused != null) {
-                w.failure = w.refused;
             } else {
                 try {
                     w.result = writes.write(w.offset, w.src);

@@ -31,9 +31,9 @@ import java.util.ArrayDeque;
  * ahead of what was written: at every moment its size covers only bytes copied, so a copy
  * cut short by a signal, SIGKILL, ENOSPC or power loss is a prefix of what GNU dd writes.
  * Writes go to a {@link DdWriterThread}, which makes them in order, one at a time, each
- * only after every earlier one completed (an extending write is made with pwrite(2) on that
- * thread by the engine, under the file's size lock, seed 000); up to {@code qd} wait queued
- * behind it. A failed write has nothing behind it in the kernel and the queued ones are
+ * only after every earlier one completed, with pwrite(2) of the whole block as GNU dd's
+ * write (on zram and the disk an extending O_DIRECT write blocks anyway: io_uring would
+ * only hand it to an io-wq worker); up to {@code qd} wait queued behind it. A failed write has nothing behind it in the kernel and the queued ones are
  * never made, so no write after a failed one ever lands ({@code conv=notrunc} included), as
  * with GNU dd. The copying thread meanwhile reads ahead: on a device where the CPU is the
  * limit (zram) reading and writing run on two CPUs, and the copy takes about the larger of
@@ -78,7 +78,7 @@ public final class RingBackend implements DdBackend {
         DdOutput out = posix.openOutput(path, flags, nocreat, excl, truncate, tryReadWrite);
         if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0
                 && ringReady()) {
-            return new RingOutput(f, name(path), isRegular(f.fd()));
+            return new RingOutput(f, isRegular(f.fd()));
         }
         return out;
     }
@@ -295,11 +295,9 @@ public final class RingBackend implements DdBackend {
 
     private final class RingOutput implements DdOutput {
         private final PosixBackend.FdFile fd;
-        private final Path name;
         private final boolean regular;
         /** Makes the writes, in order, one at a time; started with the first write. */
         private DdWriterThread writer;
-        private DirectFile file;
         /** After dropDirect: writes go through the synchronous descriptor. */
         private boolean synchronous;
         /** Size before the first write of the copy; -1 until then. */
@@ -308,9 +306,8 @@ public final class RingBackend implements DdBackend {
         private long writtenEnd;
         private boolean failed;
 
-        RingOutput(PosixBackend.FdFile fd, Path name, boolean regular) {
+        RingOutput(PosixBackend.FdFile fd, boolean regular) {
             this.fd = fd;
-            this.name = name;
             this.regular = regular;
         }
 
@@ -348,26 +345,44 @@ public final class RingBackend implements DdBackend {
                 fd.submitWrite(offset, src);
                 return;
             }
-            Throwable refused = null;
-            try {
-                if (file == null) {
-                    ring();
-                    file = engine.adopt(fd.fd(), name, direct(fd.fd()), false, true);
-                }
-                if (misaligned(file, offset, src)) {
-                    refused = new DirectIoException(Errno.EINVAL, "write", name, offset, src.byteSize());
-                } else if (regular && sizeBefore < 0) {
-                    sizeBefore = file.size();
-                    writtenEnd = sizeBefore;
-                }
-            } catch (IOException | RuntimeException e) {
-                refused = e;
-            }
             if (writer == null) {
-                // file is set before any write that is not refused, and the queue publishes it
-                writer = new DdWriterThread((at, bytes) -> file.writeFully(at, bytes), "dioring-dd-writer");
+                if (regular) {
+                    try {
+                        sizeBefore = fd.size();
+                        writtenEnd = sizeBefore;
+                    } catch (DdIoException e) {
+                        sizeBefore = -1; // nothing to trim back to after a failure
+                    }
+                }
+                writer = new DdWriterThread(this::pwrite, "dioring-dd-writer");
             }
-            writer.submit(offset, src, refused);
+            writer.submit(offset, src);
+        }
+
+        /**
+         * One block, on the writer thread: pwrite(2) of all of it, as GNU dd's write, continued
+         * after a short write; 0 bytes written is ENOSPC, as in dd. One system call per block:
+         * the kernel splits it for the device (the engine would cut it at the device's
+         * max_sectors_kb, 64 KiB on zram: 16 extending writes per MiB, each with its own
+         * inode lock and size update, which cost dd a third more CPU at bs=1M).
+         */
+        private long pwrite(long offset, MemorySegment src) throws DdIoException {
+            long total = 0;
+            long size = src.byteSize();
+            while (total < size) {
+                long n = Libc.pwrite(fd.fd(), src.asSlice(total), offset + total);
+                if (n == -PosixBackend.EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw PosixBackend.error((int) n);
+                }
+                if (n == 0) {
+                    throw new DdIoException(PosixBackend.ENOSPC, PosixBackend.strerror(PosixBackend.ENOSPC));
+                }
+                total += n;
+            }
+            return total;
         }
 
         @Override
@@ -381,7 +396,10 @@ public final class RingBackend implements DdBackend {
             DdWriterThread.Write w = writer.awaitOldest();
             if (w.failure != null) {
                 failed = true;
-                throw ddError(w.failure, 0);
+                // As the engine reported it: nothing counted of a failed block (the file is
+                // trimmed back to the blocks written whole, see settle)
+                throw w.failure instanceof DdIoException d ? new DdIoException(d.errno(), d.strerror(), 0)
+                        : ddError(w.failure, 0);
             }
             if (!failed) {
                 writtenEnd = Math.max(writtenEnd, w.offset + w.src.byteSize());
@@ -407,13 +425,6 @@ public final class RingBackend implements DdBackend {
                 long keep = Math.max(sizeBefore, writtenEnd);
                 sizeBefore = -1;
                 fd.truncate(keep);
-                if (file != null) {
-                    try {
-                        file.truncate(keep); // keep the engine's idea of the size in step
-                    } catch (IOException e) {
-                        throw ddError(e, 0);
-                    }
-                }
             }
             if (first != null && !failed) {
                 throw first;
@@ -450,9 +461,6 @@ public final class RingBackend implements DdBackend {
             if (writer != null) {
                 writer.close();
                 writer = null;
-            }
-            if (file != null) {
-                file.close();
             }
             fd.close();
             if (failure != null) {

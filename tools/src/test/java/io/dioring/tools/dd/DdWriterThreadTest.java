@@ -57,7 +57,7 @@ class DdWriterThreadTest {
             try (DdWriterThread w = new DdWriterThread(r, "test-writer")) {
                 for (int round = 0; round < 200; round++) {
                     for (int i = 0; i < 8; i++) {
-                        w.submit((round * 8L + i) * 16, BLOCK, null);
+                        w.submit((round * 8L + i) * 16, BLOCK);
                     }
                     while (w.inFlight() > 3) { // awaits interleaved with submissions, as dd does
                         DdWriterThread.Write done = w.awaitOldest();
@@ -89,9 +89,9 @@ class DdWriterThreadTest {
         };
         assertTimeoutPreemptively(LIMIT, () -> {
             try (DdWriterThread w = new DdWriterThread(blocking, "test-writer")) {
-                w.submit(0, BLOCK, null);
-                w.submit(16, BLOCK, null);
-                w.submit(32, BLOCK, null);
+                w.submit(0, BLOCK);
+                w.submit(16, BLOCK);
+                w.submit(32, BLOCK);
                 assertTrue(firstStarted.await(30, TimeUnit.SECONDS), "the first write never started");
                 assertEquals(List.of(0L), made, "a later write started before the first completed");
                 releaseFirst.countDown();
@@ -110,7 +110,7 @@ class DdWriterThreadTest {
         assertTimeoutPreemptively(LIMIT, () -> {
             try (DdWriterThread w = new DdWriterThread(r, "test-writer")) {
                 for (int i = 0; i < 6; i++) {
-                    w.submit(i * 16L, BLOCK, null);
+                    w.submit(i * 16L, BLOCK);
                 }
                 assertNull(w.awaitOldest().failure);
                 assertNull(w.awaitOldest().failure);
@@ -119,28 +119,11 @@ class DdWriterThreadTest {
                 for (int i = 3; i < 6; i++) {
                     assertSame(DdWriterThread.CANCELLED, w.awaitOldest().failure, "write " + i);
                 }
-                w.submit(96, BLOCK, null); // still refused: dd stops after a failed write anyway
+                w.submit(96, BLOCK); // still refused: dd stops after a failed write anyway
                 assertSame(DdWriterThread.CANCELLED, w.awaitOldest().failure);
             }
         });
         assertEquals(List.of(0L, 16L, 32L), r.made, "only the writes up to the failed one were made");
-    }
-
-    @Test
-    void aRefusedWriteFailsInItsTurnAndCancelsTheRest() {
-        Recorder r = new Recorder();
-        IOException refusal = new IOException("misaligned");
-        assertTimeoutPreemptively(LIMIT, () -> {
-            try (DdWriterThread w = new DdWriterThread(r, "test-writer")) {
-                w.submit(0, BLOCK, null);
-                w.submit(16, BLOCK, refusal);
-                w.submit(32, BLOCK, null);
-                assertNull(w.awaitOldest().failure);
-                assertSame(refusal, w.awaitOldest().failure);
-                assertSame(DdWriterThread.CANCELLED, w.awaitOldest().failure);
-            }
-        });
-        assertEquals(List.of(0L), r.made);
     }
 
     @Test
@@ -151,13 +134,13 @@ class DdWriterThreadTest {
             DdWriterThread w = new DdWriterThread(r, "test-writer");
             writer[0] = w;
             for (int i = 0; i < 50; i++) {
-                w.submit(i * 16L, BLOCK, null);
+                w.submit(i * 16L, BLOCK);
             }
             w.close();
             assertEquals(0, w.inFlight());
         });
         assertEquals(50, r.made.size(), "close returned before every write was made");
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> writer[0].submit(0, BLOCK, null));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> writer[0].submit(0, BLOCK));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }
