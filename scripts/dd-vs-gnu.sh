@@ -12,8 +12,23 @@
 #     moment, nothing written behind a failed write) can get, as dioring dd does.
 # Ratios above 1 mean dioring is faster (or, for the ceiling, at it). Medians over the rounds.
 #
+# With BOUND=1 each round also measures what bounds any copier on this device, beside GNU
+# dd: GNU dd reading alone (of=/dev/null) and writing alone (if=/dev/zero: zram stores
+# zero pages without compressing them, so this one is a floor); scripts/dd-bound.py
+# reading the source alone, writing a new file alone (incompressible data, as the copy's)
+# and both at once on two threads, one pread/pwrite at a time as dd makes them: the most
+# a copier that reads on one CPU and writes on another can get; and the JVM's start-up
+# (`dioring --version`). The bound is start-up + "both at once", wall clock, set beside GNU
+# dd's wall clock of the same round. (fio's write jobs, io_uring or psync, took 2-6x as long
+# as GNU dd's whole copy in the same rounds on zram, so they bound nothing there.)
+# CEILING=0 skips the fio io_uring ceiling runs. BEFORE=CMD also runs CMD (another dioring
+# build, taking ./dioring's arguments) in the same rounds, for before/after ratios;
+# DIORING=CMD runs CMD instead of ./dioring as the build measured (a frozen copy, so that
+# editing the sources meanwhile does not make ./dioring rebuild during the run).
+#
 #   scripts/dd-vs-gnu.sh                       # 2 GiB file under target/bench, 3 rounds, qd=8
 #   SIZE_MIB=1024 ROUNDS=1 QD=16 BS_LIST="1M" BENCH_DIR=/mnt/disk scripts/dd-vs-gnu.sh
+#   SIZE_MIB=1024 BOUND=1 BENCH_DIR=/mnt/zram/dd scripts/dd-vs-gnu.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +47,11 @@ if [ ! -f "$src" ] || [ "$(stat -c %s "$src")" -ne "$bytes" ]; then
     echo "creating $src ($size_mib MiB of random data)..."
     head -c "$bytes" /dev/urandom > "$src.tmp" && mv "$src.tmp" "$src"
 fi
-"$root/dioring" --version >/dev/null 2>&1 || "$root/dioring" info >/dev/null  # build once, outside timing
+dioring=${DIORING:-$root/dioring}
+bound=${BOUND:-0}
+before=${BEFORE:-}
+$dioring --version >/dev/null 2>&1 || $dioring info >/dev/null  # build once, outside timing
+if [ -n "$before" ]; then $before --version >/dev/null 2>&1; fi
 
 seconds_from_dd() { # the "T s" of dd's last stderr line
     sed -n 's/.* copied, \([0-9.e+-]*\) s,.*/\1/p' "$1" | tail -n 1
@@ -51,21 +70,50 @@ ceiling_gbps() { # fio: read the source and write a new file side by side; the s
     rm -f "$our_out"
 }
 
+wall_of() { # runs "$@" (output to /dev/null), prints its wall-clock seconds
+    local t0 t1
+    t0=$(now)
+    "$@" >/dev/null 2>&1
+    t1=$(now)
+    calc "$t1 - $t0"
+}
+
 summary=()
 for bs in $bs_list; do
-    r_copy=(); r_wall=(); r_ceil=(); r_serial=()
+    r_copy=(); r_wall=(); r_ceil=(); r_serial=(); r_before=(); r_bound=(); r_gnu_bound=()
+    count=$((bytes / $(numfmt --from=iec "${bs^^}")))
     for round in $(seq 1 "$rounds"); do
         rm -f "$gnu_out" "$our_out"
         t0=$(now)
         dd if="$src" of="$gnu_out" bs="$bs" iflag=direct oflag=direct 2> "$dir/gnu.err"
         t1=$(now)
-        "$root/dioring" dd if="$src" of="$our_out" bs="$bs" iflag=direct oflag=direct qd="$qd" 2> "$dir/dioring.err"
+        $dioring dd if="$src" of="$our_out" bs="$bs" iflag=direct oflag=direct qd="$qd" 2> "$dir/dioring.err"
         t2=$(now)
         cmp -s "$src" "$our_out" || { echo "dioring dd output differs from the input" >&2; exit 1; }
         rm -f "$gnu_out" "$our_out"
+        if [ -n "$before" ]; then
+            rm -f "$our_out"
+            bw=$(wall_of $before dd if="$src" of="$our_out" bs="$bs" iflag=direct oflag=direct qd="$qd")
+            cmp -s "$src" "$our_out" || { echo "BEFORE's dd output differs from the input" >&2; exit 1; }
+            rm -f "$our_out"
+            r_before+=("$(calc "$bw / ($t2 - $t1)")")
+            printf 'bs=%s round %d: before: wall %.3f s; before/after (wall) %.2f\n' "$bs" "$round" "$bw" "${r_before[-1]}"
+        fi
+        if [ "$bound" = 1 ]; then
+            gr=$(wall_of dd if="$src" of=/dev/null bs="$bs" iflag=direct)
+            gz=$(wall_of dd if=/dev/zero of="$gnu_out" bs="$bs" count="$count" oflag=direct)
+            rm -f "$gnu_out"
+            read -r _ fr _ fw _ frw < <(python3 "$root/scripts/dd-bound.py" "$src" "$our_out" "$(numfmt --from=iec "${bs^^}")")
+            st=$(wall_of $dioring --version)
+            best=$(calc "$st + $frw")
+            gw0=$(calc "$t1 - $t0")
+            r_bound+=("$(calc "$gw0 / $best")")
+            printf 'bs=%s round %d: bound: GNU dd read alone %.3f s, write zeros alone %.3f s; dd-bound.py read alone %.3f s, write alone %.3f s, both at once %.3f s; start-up %.3f s => best copier %.3f s wall, GNU dd %.3f s: at most %.2fx GNU dd\n' \
+                "$bs" "$round" "$gr" "$gz" "$fr" "$fw" "$frw" "$st" "$best" "$gw0" "${r_bound[-1]}"
+        fi
         ceiling=n/a
         serial=n/a
-        if command -v fio >/dev/null 2>&1; then
+        if [ "${CEILING:-1}" != 0 ] && command -v fio >/dev/null 2>&1; then
             ceiling=$(ceiling_gbps "$bs" "$qd" || echo n/a)
             serial=$(ceiling_gbps "$bs" 1 || echo n/a)
         fi
@@ -94,6 +142,8 @@ for bs in $bs_list; do
     [ ${#r_ceil[@]} -gt 0 ] && ceil_median=$(printf '%.2f' "$(median "${r_ceil[@]}")")
     serial_median=n/a
     [ ${#r_serial[@]} -gt 0 ] && serial_median=$(printf '%.2f' "$(median "${r_serial[@]}")")
+    [ ${#r_before[@]} -gt 0 ] && summary+=("$(printf 'bs=%s: before/after wall-clock ratio %.2f (above 1: after is faster)' "$bs" "$(median "${r_before[@]}")")")
+    [ ${#r_bound[@]} -gt 0 ] && summary+=("$(printf 'bs=%s: the bound (start-up + dd-bound.py reading and writing at once) is %.2fx GNU dd wall clock' "$bs" "$(median "${r_bound[@]}")")")
     summary+=("$(printf 'bs=%s direct, %d MiB, qd=%d, %d round(s): dioring/GNU dd %.2f (copy time), %.2f (wall clock incl. JVM start); dioring/ceiling %s (serial-write ceiling %s)' \
         "$bs" "$size_mib" "$qd" "$rounds" "$(median "${r_copy[@]}")" "$(median "${r_wall[@]}")" "$ceil_median" "$serial_median")")
 done

@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -31,6 +32,9 @@ import org.HdrHistogram.Histogram;
 final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
     /** Highest latency the histogram tracks; longer ones are clamped (and would say enough). */
     static final long MAX_TRACKED_LATENCY_NS = 3_600_000_000_000L;
+    /** How long a job waits at the end for its writes held behind other jobs' writes. */
+    private static final long HELD_WRITES_TIMEOUT_NANOS = 60_000_000_000L;
+    private static final long HELD_WRITES_POLL_NANOS = 50_000L;
 
     /**
      * {@code ios} and {@code bytes} are written by the job's thread only and read once a second
@@ -77,6 +81,12 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
 
     private OwnedRing ring;
     private boolean stopping;
+    /**
+     * I/Os issued whose handler has not run yet. The ring's own count misses a write the
+     * engine holds behind an overlapping write of another job (it joins this ring only when
+     * that write completes), so the job waits on this one before it closes its ring.
+     */
+    private int outstanding;
     private long ios;
     private long bytes;
     private long enterCalls;
@@ -147,6 +157,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
                 }
             }
             owned.drain();
+            awaitHeldWrites(owned);
             elapsedNanos = System.nanoTime() - start;
             enterCalls = owned.enterCalls() - enterStart;
             fixedIssued = owned.fixedIssued();
@@ -164,14 +175,43 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
         }
     }
 
+    /**
+     * Waits for this job's I/Os that the ring does not count yet: writes held behind another
+     * job's overlapping write, released to this ring when that one completes (closing the
+     * ring before would cancel them). The other job completes its writes before it closes
+     * its own ring, so this ends; {@link #HELD_WRITES_TIMEOUT_NANOS} bounds it all the same.
+     */
+    private void awaitHeldWrites(OwnedRing owned) throws IOException {
+        long deadline = System.nanoTime() + HELD_WRITES_TIMEOUT_NANOS;
+        while (outstanding > 0) {
+            if (owned.busy()) {
+                owned.await(1);
+                continue;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IOException(outstanding + " I/O(s) of job " + Thread.currentThread().getName()
+                        + " still wait behind other jobs' writes after "
+                        + HELD_WRITES_TIMEOUT_NANOS / 1_000_000_000L + " s");
+            }
+            LockSupport.parkNanos(HELD_WRITES_POLL_NANOS);
+            owned.poll(); // picks up what was released meanwhile
+        }
+    }
+
     private void issue(Slot s) {
+        outstanding++;
         long offset = nextOffset();
         s.startNanos = System.nanoTime();
         boolean write = workload == Workload.RANDRW ? random.nextBoolean() : workload.writes();
-        if (write) {
-            ring.write(file, offset, s.buffer, s, this);
-        } else {
-            ring.read(file, offset, s.buffer, s, this);
+        try {
+            if (write) {
+                ring.write(file, offset, s.buffer, s, this);
+            } else {
+                ring.read(file, offset, s.buffer, s, this);
+            }
+        } catch (RuntimeException e) {
+            outstanding--; // not taken: its handler will not run
+            throw e;
         }
     }
 
@@ -188,6 +228,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
 
     @Override
     public void completed(long transferred, Slot s) {
+        outstanding--;
         long ns = System.nanoTime() - s.startNanos;
         latency.recordValue(Math.min(Math.max(ns, 1), MAX_TRACKED_LATENCY_NS));
         IOS.setOpaque(this, ios + 1);
@@ -199,6 +240,7 @@ final class BenchJob implements Runnable, CompletionHandler<BenchJob.Slot> {
 
     @Override
     public void failed(Throwable t, Slot s) {
+        outstanding--;
         if (failure == null) {
             failure = t;
         }

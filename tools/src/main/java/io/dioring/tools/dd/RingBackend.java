@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 
 /**
- * dd's I/O through a dioring {@link OwnedRing}: up to {@code qd} reads and writes in
- * flight on the copying thread, submitted in one io_uring_enter per wait, completed in
- * order. Files are opened exactly as {@link PosixBackend} opens them (dd's flags, dd's
+ * dd's I/O through dioring: up to {@code qd} reads in flight through an {@link OwnedRing}
+ * on the copying thread, submitted in one io_uring_enter per wait, completed in order, and
+ * up to {@code qd} writes queued behind a writer thread. Files are opened exactly as {@link PosixBackend} opens them (dd's flags, dd's
  * messages); only positional transfers on regular files and block devices go through the
  * ring. Pipes, terminals and O_APPEND outputs stay with the synchronous backend.
  *
@@ -27,15 +27,17 @@ import java.util.ArrayDeque;
  * returned for it (a short read is a partial record, as GNU dd counts it; an error fails
  * that read alone, never its neighbours). Up to {@code qd} of them are in flight ahead.
  *
- * <p><b>Writes are crash-consistent.</b> The output is never sized ahead of what was
- * written: at every moment its size covers only bytes copied, so a copy cut short by a
- * signal, SIGKILL, ENOSPC or power loss is a prefix of what GNU dd writes. One write is in
- * flight at a time ({@link DdOutput#maxInFlight()} is 1), behind the reads ahead: a write
- * that extends the file is carried out by the engine synchronously under the file's size
- * lock (seed 000) and ext4 serializes extending O_DIRECT writes anyway, and a failed write
- * has nothing behind it in the kernel, so no write after a failed one ever lands
- * ({@code conv=notrunc} included), as with GNU dd. (Keeping several non-extending writes in
- * flight with that guarantee needs the engine to link them, IOSQE_IO_LINK.)
+ * <p><b>Writes are crash-consistent, and overlap the reads.</b> The output is never sized
+ * ahead of what was written: at every moment its size covers only bytes copied, so a copy
+ * cut short by a signal, SIGKILL, ENOSPC or power loss is a prefix of what GNU dd writes.
+ * Writes go to a {@link DdWriterThread}, which makes them in order, one at a time, each
+ * only after every earlier one completed, with pwrite(2) of the whole block as GNU dd's
+ * write (on zram and the disk an extending O_DIRECT write blocks anyway: io_uring would
+ * only hand it to an io-wq worker); up to {@code qd} wait queued behind it. A failed write has nothing behind it in the kernel and the queued ones are
+ * never made, so no write after a failed one ever lands ({@code conv=notrunc} included), as
+ * with GNU dd. The copying thread meanwhile reads ahead: on a device where the CPU is the
+ * limit (zram) reading and writing run on two CPUs, and the copy takes about the larger of
+ * the two instead of their sum.
  *
  * <p><b>Inherited descriptors</b> (standard input and output) are read and written at
  * explicit offsets; {@link DdInput#endAt}/{@link DdOutput#endAt} then move their offset to
@@ -76,7 +78,7 @@ public final class RingBackend implements DdBackend {
         DdOutput out = posix.openOutput(path, flags, nocreat, excl, truncate, tryReadWrite);
         if (out instanceof PosixBackend.FdFile f && positional(f.fd()) && (fdFlags(f.fd()) & libc_h.O_APPEND()) == 0
                 && ringReady()) {
-            return new RingOutput(f, name(path), isRegular(f.fd()));
+            return new RingOutput(f, isRegular(f.fd()));
         }
         return out;
     }
@@ -293,10 +295,9 @@ public final class RingBackend implements DdBackend {
 
     private final class RingOutput implements DdOutput {
         private final PosixBackend.FdFile fd;
-        private final Path name;
         private final boolean regular;
-        private final Queue queue = new Queue();
-        private DirectFile file;
+        /** Makes the writes, in order, one at a time; started with the first write. */
+        private DdWriterThread writer;
         /** After dropDirect: writes go through the synchronous descriptor. */
         private boolean synchronous;
         /** Size before the first write of the copy; -1 until then. */
@@ -305,9 +306,8 @@ public final class RingBackend implements DdBackend {
         private long writtenEnd;
         private boolean failed;
 
-        RingOutput(PosixBackend.FdFile fd, Path name, boolean regular) {
+        RingOutput(PosixBackend.FdFile fd, boolean regular) {
             this.fd = fd;
-            this.name = name;
             this.regular = regular;
         }
 
@@ -316,8 +316,8 @@ public final class RingBackend implements DdBackend {
         @Override public int seekErrno() { return fd.seekErrno(); }
         @Override public void seek(long offset) throws DdIoException { fd.seek(offset); }
         @Override public boolean truncatable() throws DdIoException { return fd.truncatable(); }
-        /** One write at a time: see the class comment (crash consistency, nothing after a failure). */
-        @Override public int maxInFlight() { return 1; }
+        /** Queued behind the writer thread, which makes them one at a time (see the class comment). */
+        @Override public int maxInFlight() { return queueDepth; }
         @Override public void dropCache(long offset, long length) { fd.dropCache(offset, length); }
         @Override public void endAt(long offset) { fd.endAt(offset); }
 
@@ -345,24 +345,44 @@ public final class RingBackend implements DdBackend {
                 fd.submitWrite(offset, src);
                 return;
             }
-            Transfer t = queue.add(offset, src.byteSize());
-            try {
-                if (file == null) {
-                    ring();
-                    file = engine.adopt(fd.fd(), name, direct(fd.fd()), false, true);
+            if (writer == null) {
+                if (regular) {
+                    try {
+                        sizeBefore = fd.size();
+                        writtenEnd = sizeBefore;
+                    } catch (DdIoException e) {
+                        sizeBefore = -1; // nothing to trim back to after a failure
+                    }
                 }
-                if (misaligned(file, offset, src)) {
-                    DONE.failed(new DirectIoException(Errno.EINVAL, "write", name, offset, src.byteSize()), t);
-                    return;
-                }
-                if (regular && sizeBefore < 0) {
-                    sizeBefore = file.size();
-                    writtenEnd = sizeBefore;
-                }
-                ring.write(file, offset, src, t, DONE);
-            } catch (IOException | RuntimeException e) {
-                DONE.failed(e, t);
+                writer = new DdWriterThread(this::pwrite, "dioring-dd-writer");
             }
+            writer.submit(offset, src);
+        }
+
+        /**
+         * One block, on the writer thread: pwrite(2) of all of it, as GNU dd's write, continued
+         * after a short write; 0 bytes written is ENOSPC, as in dd. One system call per block:
+         * the kernel splits it for the device (the engine would cut it at the device's
+         * max_sectors_kb, 64 KiB on zram: 16 extending writes per MiB, each with its own
+         * inode lock and size update, which cost dd a third more CPU at bs=1M).
+         */
+        private long pwrite(long offset, MemorySegment src) throws DdIoException {
+            long total = 0;
+            long size = src.byteSize();
+            while (total < size) {
+                long n = Libc.pwrite(fd.fd(), src.asSlice(total), offset + total);
+                if (n == -PosixBackend.EINTR) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw PosixBackend.error((int) n);
+                }
+                if (n == 0) {
+                    throw new DdIoException(PosixBackend.ENOSPC, PosixBackend.strerror(PosixBackend.ENOSPC));
+                }
+                total += n;
+            }
+            return total;
         }
 
         @Override
@@ -370,25 +390,31 @@ public final class RingBackend implements DdBackend {
             if (synchronous) {
                 return fd.awaitWrite();
             }
-            Transfer t = queue.awaitOldest();
-            if (t.failure != null) {
+            if (writer == null) {
+                throw new IllegalStateException("await with nothing submitted");
+            }
+            DdWriterThread.Write w = writer.awaitOldest();
+            if (w.failure != null) {
                 failed = true;
-                throw ddError(t.failure, 0);
+                // As the engine reported it: nothing counted of a failed block (the file is
+                // trimmed back to the blocks written whole, see settle)
+                throw w.failure instanceof DdIoException d ? new DdIoException(d.errno(), d.strerror(), 0)
+                        : ddError(w.failure, 0);
             }
             if (!failed) {
-                writtenEnd = Math.max(writtenEnd, t.offset + t.length);
+                writtenEnd = Math.max(writtenEnd, w.offset + w.src.byteSize());
             }
-            return t.result;
+            return w.result;
         }
 
         /**
-         * Waits for the write in flight. After a failed write a regular file may hold more
+         * Waits for the writes in flight. After a failed write a regular file may hold more
          * than the writes that succeeded in order (part of the failed one): it is trimmed to
          * the larger of its size before the copy and the end of those writes, what dd counts.
          */
         private void settle() throws DdIoException {
             DdIoException first = null;
-            while (!queue.isEmpty()) {
+            while (writer != null && writer.inFlight() > 0) {
                 try {
                     awaitWrite();
                 } catch (DdIoException e) {
@@ -399,13 +425,6 @@ public final class RingBackend implements DdBackend {
                 long keep = Math.max(sizeBefore, writtenEnd);
                 sizeBefore = -1;
                 fd.truncate(keep);
-                if (file != null) {
-                    try {
-                        file.truncate(keep); // keep the engine's idea of the size in step
-                    } catch (IOException e) {
-                        throw ddError(e, 0);
-                    }
-                }
             }
             if (first != null && !failed) {
                 throw first;
@@ -439,8 +458,9 @@ public final class RingBackend implements DdBackend {
             } catch (DdIoException e) {
                 failure = e;
             }
-            if (file != null) {
-                file.close();
+            if (writer != null) {
+                writer.close();
+                writer = null;
             }
             fd.close();
             if (failure != null) {
