@@ -109,8 +109,29 @@ public final class InfoCommand implements Callable<Integer> {
             } else {
                 out.printf(LABEL, "opcodes:", "unknown: " + ring.opcodesUnknown());
             }
+            printRegisteredBuffers(out);
         } catch (RingSetupException e) {
             out.printf(LABEL, "setup flags:", "a ring with the default options failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether an engine with the default configuration registers its buffer pool on its rings
+     * (pooled and bounce-buffer I/O then goes out READ_FIXED/WRITE_FIXED), or why not.
+     */
+    private static void printRegisteredBuffers(PrintWriter out) {
+        try (IoEngine engine = IoEngine.create()) {
+            engine.buffers().give(engine.buffers().take(4096)); // the pool's first slab
+            String refusal = engine.registeredBuffersRefusal();
+            if (refusal != null) {
+                out.printf(LABEL, "fixed buffers:", "refused, plain READ/WRITE: " + refusal);
+            } else if (engine.registeredBuffers()) {
+                out.printf(LABEL, "fixed buffers:", "the buffer pool is registered on every engine ring");
+            } else {
+                out.printf(LABEL, "fixed buffers:", "not used (-Ddioring.registeredBuffers=false, or no kernel rings)");
+            }
+        } catch (IOException e) {
+            out.printf(LABEL, "fixed buffers:", "an engine with the defaults failed: " + e.getMessage());
         }
     }
 

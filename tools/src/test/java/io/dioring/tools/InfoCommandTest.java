@@ -61,6 +61,8 @@ class InfoCommandTest {
         assertTrue(r.out.contains("SINGLE_MMAP"), "features: " + r.out);
         assertTrue(r.out.matches("(?s).*\\bREAD_FIXED\\b.*"), "opcodes: " + r.out);
         assertTrue(r.out.matches("(?s).*\\bWRITE\\b.*"), "opcodes: " + r.out);
+        assertTrue(r.out.contains("fixed buffers:  the buffer pool is registered on every engine ring")
+                || r.out.contains("fixed buffers:  refused"), "registered buffers: " + r.out);
         assertTrue(r.out.lines().noneMatch(l -> l.length() > 100), "lines are wrapped");
     }
 
