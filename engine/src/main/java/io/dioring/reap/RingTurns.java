@@ -4,6 +4,7 @@ import static io.dioring.reap.RingClosing.CANCELLING;
 import static io.dioring.reap.RingClosing.CLOSED;
 
 import io.dioring.request.IoRequest;
+import io.dioring.request.ReleaseSink;
 import io.dioring.ring.IoRing;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,9 +22,10 @@ final class RingTurns {
     /** Enter-and-reap passes in one turn at most, so a caller is not held by a stream of completions. */
     private static final int PASSES_PER_TURN = 8;
     /** The shared ring the calling thread is making a turn of now, if any. */
-    static final ThreadLocal<SharedRing> DRIVING = new ThreadLocal<>();
+    static final ThreadLocal<RingTurns> DRIVING = new ThreadLocal<>();
 
-    private final SharedRing owner;
+    /** The ring these turns are of: where a request adopted by a turn is given. */
+    private final ReleaseSink<IoRequest> owner;
     private final IoRing ring;
     private final RingLoop loop;
     private final Inbox inbox;
@@ -42,7 +44,7 @@ final class RingTurns {
     private long reaperTurns;
     private final LongAdder handOffs = new LongAdder();
 
-    RingTurns(SharedRing owner, IoRing ring, RingLoop loop, Inbox inbox, RingClosing closing,
+    RingTurns(ReleaseSink<IoRequest> owner, IoRing ring, RingLoop loop, Inbox inbox, RingClosing closing,
             CompletionSignal signal) {
         this.owner = owner;
         this.ring = ring;
@@ -69,6 +71,22 @@ final class RingTurns {
     /** Whether the calling thread is driving this ring now (a callback run inside its turn). */
     boolean drivenByCurrentThread() {
         return driver.get() == Thread.currentThread();
+    }
+
+    /**
+     * The turns of the ring the calling thread drives now, if any: a request released by a
+     * completion it reaps goes out there ({@link #adopt}).
+     */
+    static RingTurns drivenHere() {
+        RingTurns here = DRIVING.get();
+        return here != null && here.drivenByCurrentThread() ? here : null;
+    }
+
+    /** Issues {@code r} in the turn the calling thread is making of this ring, after the delivery it is in. */
+    void adopt(IoRequest r) {
+        assert drivenByCurrentThread() : "adopted outside a turn";
+        r.givenTo(owner);
+        loop.add(r);
     }
 
     /** Whether nobody drives the ring right now (a hint for choosing among rings). */
@@ -144,8 +162,8 @@ final class RingTurns {
             callerTurns++;
         }
         loop.callbacksHere(byReaper);
-        SharedRing outer = DRIVING.get();
-        DRIVING.set(owner);
+        RingTurns outer = DRIVING.get();
+        DRIVING.set(this);
         try {
             int passes = 0;
             boolean again;

@@ -239,12 +239,11 @@ public final class SharedRing implements EngineRing {
         } else if (drivenByCurrentThread()) {
             loop.add(r);
             return;
-        } else if (RingTurns.DRIVING.get() instanceof SharedRing here && here.drivenByCurrentThread()) {
-            // Released by a completion this thread is reaping on another ring: issue it here,
+        } else if (RingTurns.drivenHere() instanceof RingTurns here) {
+            // Released by a completion this thread is reaping on another ring: issue it there,
             // after that completion's delivery, as a ring thread would (a sync released by
             // the last write before it must not be seen done before that write).
-            r.givenTo(here);
-            here.loop.add(r);
+            here.adopt(r);
             return;
         } else {
             // Never drive from here: the releasing thread may be inside another ring's reap.
