@@ -89,7 +89,7 @@ public final class DirectFile implements AutoCloseable {
             if (r.order().registeredWrite()) {
                 IoRequest released = state.inFlightWrites().onComplete(r);
                 while (released != null) {
-                    IoRequest next = released.order().unlinkNext();
+                    IoRequest next = released.order().unlinkNextHeld();
                     released.sink().release(released); // never blocks: we may be a ring thread inside a reap
                     released = next;
                 }

@@ -112,7 +112,7 @@ final class PoolWorker {
     private void runMerged(IoRequest head) {
         int count = 0;
         for (IoRequest r = head; r != null; ) {
-            IoRequest next = r.cursor().unlinkNext();
+            IoRequest next = r.cursor().unlinkNextMerged();
             members[count++] = r;
             r = next;
         }

@@ -1,5 +1,6 @@
 package io.dioring.deliver;
 
+import io.dioring.file.WriteOrder;
 import java.util.function.Consumer;
 
 /**
@@ -8,10 +9,11 @@ import java.util.function.Consumer;
  * handed over, and what runs once user code has returned. It is also what an executor runs
  * to deliver a deferred result.
  *
- * @param <R> the request type (the ticket does not name it: the request owns its ticket)
+ * <p>A layer of the request object ({@code request.IoRequest} extends it), not an object of its own.
+ *
+ * @param <R> the request type (the part does not name it)
  */
-public final class Ticket<R> implements Runnable {
-    private final R request;
+public abstract class Ticket<R> extends WriteOrder<R> implements Runnable {
     /** Released by the engine to whoever waits on completion (synchronous paths). */
     volatile boolean delivered;
     /** Set by a synchronous caller so the completing side can wake it. */
@@ -21,9 +23,7 @@ public final class Ticket<R> implements Runnable {
     /** What {@link #run} does: set when the request is handed to an executor. */
     Consumer<? super R> deliverer;
 
-    public Ticket(R request) {
-        this.request = request;
-    }
+    protected Ticket() {}
 
     public boolean delivered() {
         return delivered;
@@ -52,12 +52,13 @@ public final class Ticket<R> implements Runnable {
 
     /** Delivers on the executor's thread. */
     @Override
+    @SuppressWarnings("unchecked")
     public void run() {
-        deliverer.accept(request);
+        deliverer.accept((R) this); // the request is this object (see IoRequest)
     }
 
     /** For reuse: as new. */
-    public void reset() {
+    protected void resetTicket() {
         delivered = false;
         waiter = null;
         afterDelivery = null;

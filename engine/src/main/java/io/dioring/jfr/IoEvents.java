@@ -74,7 +74,7 @@ public final class IoEvents {
      * since delivery may recycle the request.
      */
     public static void completed(IoRequest r, String backend) {
-        EventSlot slot = r.jfr();
+        EventSlot<IoRequest> slot = r.jfr();
         Event e = slot.event;
         if (e == null) {
             return;

@@ -68,7 +68,7 @@ public final class Aggregator {
             if (continuable && !r.file().rawOutcomes()) {
                 return Verdict.RESUBMIT;
             }
-            Outcome o = r.outcome();
+            Outcome<IoRequest> o = r.outcome();
             o.shortPosition = Math.min(o.shortPosition, sliceRelative + result);
             return Verdict.DONE;
         }
@@ -91,7 +91,7 @@ public final class Aggregator {
 
     /** Records an error unless one is already recorded (the first to arrive wins). */
     public static void fail(IoRequest r, int errno, long offset, long length, String detail) {
-        Outcome o = r.outcome();
+        Outcome<IoRequest> o = r.outcome();
         if (o.errno == 0) {
             o.errno = errno;
             o.errorOffset = offset;
@@ -110,7 +110,7 @@ public final class Aggregator {
      * @throws IllegalStateException if the request has its outcome already
      */
     public static void conclude(IoRequest r, boolean cancelledByEngine) {
-        Outcome o = r.outcome();
+        Outcome<IoRequest> o = r.outcome();
         if (o.completed) {
             throw new IllegalStateException("request completed twice: " + r.opName() + " at " + r.offset());
         }
@@ -132,7 +132,7 @@ public final class Aggregator {
      * its ring failed first): {@code failure}, and {@code -errno} as its result.
      */
     public static void concludeUnissued(IoRequest r, Throwable failure, int errno) {
-        Outcome o = r.outcome();
+        Outcome<IoRequest> o = r.outcome();
         assert !o.completed : "failing a request that completed already";
         o.failure = failure;
         o.result = -errno;
@@ -147,7 +147,7 @@ public final class Aggregator {
 
     /** The request's single result once its last slice is in: bytes, or -errno. */
     public static long result(IoRequest r) {
-        Outcome o = r.outcome();
+        Outcome<IoRequest> o = r.outcome();
         if (o.errno != 0) {
             return -o.errno;
         }

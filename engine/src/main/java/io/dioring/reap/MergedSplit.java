@@ -23,7 +23,7 @@ final class MergedSplit {
         againCount = 0;
         long remaining = Math.max(result, 0);
         for (IoRequest r = head; r != null; ) {
-            IoRequest next = r.cursor().unlinkNext();
+            IoRequest next = r.cursor().unlinkNextMerged();
             long moved = result < 0 ? 0 : Math.min(remaining, r.length());
             remaining -= moved;
             boolean judged = result >= 0 && (moved == r.length() || (moved > 0 && Aggregator.onSlice(r, r.offset(),

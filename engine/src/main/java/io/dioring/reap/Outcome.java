@@ -1,11 +1,17 @@
 package io.dioring.reap;
 
+import io.dioring.split.SliceCursor;
+
 /**
  * A request's outcome, owned by {@link Aggregator} (the only writer; the fields are
  * package-private): the first error with its place, a read's short position, and once the
  * last slice is in, the single result and failure.
+ *
+ * <p>A layer of the request object ({@code request.IoRequest} extends it), not an object of its own.
+ *
+ * @param <R> the request type (the part does not name it)
  */
-public final class Outcome {
+public abstract class Outcome<R> extends SliceCursor<R> {
     /** First error by arrival, as a positive errno; 0 when none. */
     int errno;
     long errorOffset;
@@ -16,6 +22,8 @@ public final class Outcome {
     boolean completed;
     long result;
     Throwable failure;
+
+    protected Outcome() {}
 
     public int errno() {
         return errno;
@@ -53,7 +61,7 @@ public final class Outcome {
     }
 
     /** For reuse: as new. */
-    public void reset() {
+    protected void resetOutcome() {
         errno = 0;
         errorOffset = 0;
         errorLength = 0;

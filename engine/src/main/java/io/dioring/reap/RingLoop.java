@@ -349,7 +349,7 @@ public final class RingLoop {
                 m.cursor().sliceLost();
             }
             for (IoRequest m = r; m != null; ) {
-                IoRequest next = m.cursor().unlinkNext();
+                IoRequest next = m.cursor().unlinkNextMerged();
                 if (m.cursor().outstanding() <= 0 && !m.completed() && !waiting.contains(m)) { // else failed below
                     m.cursor().settle();
                     finish(m);

@@ -23,17 +23,24 @@ import java.util.function.Consumer;
  * only through a method named for the transition):
  * <ul>
  * <li>what was asked ({@code op} ... {@code syncAfter}) and who to tell (handler, future,
- *     listener): written once at submission ({@link #set}, {@link #replyTo},
+ *     listener): this class, written once at submission ({@link #set}, {@link #replyTo},
  *     {@link #durable}, {@link #listenWith}), read-only after;
  * <li>{@link #cursor()}: the split step ({@code split.Splitter}, {@code split.Coalescer});
  *     the sync phase of a durable write is a state of the cursor, not a rewrite of {@code op};
  * <li>{@link #outcome()}: {@code reap.Aggregator};
  * <li>{@link #order()}: {@code file.InFlightWrites}, under its monitor;
  * <li>{@link #ticket()}: the delivery ({@code deliver.Delivery}, {@code deliver.Completion});
+ * <li>{@link #jfr()}: {@code jfr.IoEvents};
  * <li>{@link #sink()}: the ring it was given to, set as it is handed on ({@link #givenTo}).
  * </ul>
+ *
+ * <p>The parts are the layers of this one object, each an abstract superclass in its owner's
+ * package ({@code SliceCursor <- Outcome <- WriteOrder <- Ticket <- EventSlot <- IoRequest}),
+ * none naming the request: one allocation and one header per request, its fields side by
+ * side as when they were one class, rather than six objects to chase between the submitting
+ * and the reaping thread. Reach a part through its accessor, typed as the part.
  */
-public final class IoRequest {
+public final class IoRequest extends EventSlot<IoRequest> {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int FSYNC = 2;
@@ -63,13 +70,6 @@ public final class IoRequest {
     private ReleaseSink<IoRequest> sink;
     /** Called after delivery so the request can be reused (its pool's give); null for unpooled requests. */
     Consumer<IoRequest> pool;
-
-    // The parts, each owned by its phase.
-    private final SliceCursor<IoRequest> cursor = new SliceCursor<>();
-    private final Outcome outcome = new Outcome();
-    private final WriteOrder<IoRequest> order = new WriteOrder<>();
-    private final Ticket<IoRequest> ticket = new Ticket<>(this);
-    private final EventSlot jfr = new EventSlot();
 
     public IoRequest() {}
 
@@ -192,28 +192,23 @@ public final class IoRequest {
     }
 
     public SliceCursor<IoRequest> cursor() {
-        return cursor;
+        return this;
     }
 
-    public Outcome outcome() {
-        return outcome;
+    public Outcome<IoRequest> outcome() {
+        return this;
     }
 
     public WriteOrder<IoRequest> order() {
-        return order;
+        return this;
     }
 
     public Ticket<IoRequest> ticket() {
-        return ticket;
+        return this;
     }
 
-    public EventSlot jfr() {
-        return jfr;
-    }
-
-    /** Whether the result is set (see {@link Outcome#completed}). */
-    public boolean completed() {
-        return outcome.completed();
+    public EventSlot<IoRequest> jfr() {
+        return this;
     }
 
     /**
@@ -221,7 +216,7 @@ public final class IoRequest {
      * ({@link SliceCursor#syncing}).
      */
     public int phaseOp() {
-        return cursor.syncing() ? syncAfter : op;
+        return syncing() ? syncAfter : op;
     }
 
     public boolean isWrite() {
@@ -273,9 +268,9 @@ public final class IoRequest {
         inlineCompletion = false;
         listener = null;
         sink = null;
-        cursor.reset();
-        outcome.reset();
-        order.reset();
-        ticket.reset();
+        resetCursor();
+        resetOutcome();
+        resetOrder();
+        resetTicket();
     }
 }

@@ -10,9 +10,11 @@ package io.dioring.split;
  * <p>Also the sync phase of a durable write: {@link #beginSync} turns a write whose data is in
  * into its sync; the request's {@code op} stays what the caller asked.
  *
- * @param <R> the request type (the cursor does not name it: the request owns its cursor)
+ * <p>A layer of the request object ({@code request.IoRequest} extends it), not an object of its own.
+ *
+ * @param <R> the request type (the part does not name it)
  */
-public final class SliceCursor<R> {
+public abstract class SliceCursor<R> {
     int segIndex;
     long segPos;
     /** Bytes of the request already handed out as slices (its relative position). */
@@ -28,6 +30,8 @@ public final class SliceCursor<R> {
     boolean syncing;
     /** The next request carried by the same vector SQE or call; null at the end of the chain. */
     R nextMerged;
+
+    protected SliceCursor() {}
 
     public int segIndex() {
         return segIndex;
@@ -103,14 +107,14 @@ public final class SliceCursor<R> {
     }
 
     /** Takes the request off its merge chain: returns the next one and forgets it. */
-    public R unlinkNext() {
+    public R unlinkNextMerged() {
         R next = nextMerged;
         nextMerged = null;
         return next;
     }
 
     /** For reuse: as new. */
-    public void reset() {
+    protected void resetCursor() {
         segIndex = 0;
         segPos = 0;
         issued = 0;
