@@ -35,8 +35,9 @@ dir=${DIR:-}
 jmh_jar=${JMH_JAR:-$root/jmh/target/benchmarks.jar}
 fio=${FIO:-fio}
 
-die() { echo "batch-compare: $*" >&2; exit 1; }
-positive() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1=$2: must be a positive integer"; }
+name=batch-compare
+# shellcheck source=bench-lib.sh
+. "$root/scripts/bench-lib.sh"
 positive ROUNDS "$rounds"
 positive ITERATIONS "$iterations"
 positive ITER_S "$iter_s"
@@ -54,64 +55,9 @@ if [ -z "$dir" ]; then
     command -v mkfs.ext4 >/dev/null 2>&1 || die "mkfs.ext4 not found (apt-get install -y e2fsprogs)"
 fi
 
-find_java() {
-    if [ -n "${JAVA:-}" ]; then echo "$JAVA"; return; fi
-    local candidates=() j v
-    [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME/bin/java")
-    for j in $(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV); do candidates+=("$j"); done
-    candidates+=("$(command -v java || true)")
-    for j in "${candidates[@]}"; do
-        [ -x "$j" ] || continue
-        v=$("$j" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')
-        if [ -n "$v" ] && [ "$v" -ge 22 ]; then echo "$j"; return; fi
-    done
-    die "no JDK >= 22 found (set JAVA or JAVA_HOME)"
-}
-java=$(find_java)
-if [ ! -f "$jmh_jar" ]; then
-    echo "batch-compare: building $jmh_jar" >&2
-    (cd "$root" && mvn -B -q -pl jmh -am package -DskipTests) || die "building the JMH jar failed"
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/batch-compare.XXXXXX")
+bench_setup
 results="$work/results.tsv"
 : >"$results"
-zram_n=""
-zram_mount=""
-cleanup() {
-    if [ -n "$zram_mount" ]; then umount "$zram_mount" 2>/dev/null || echo "batch-compare: umount $zram_mount failed" >&2; fi
-    if [ -n "$zram_n" ]; then
-        echo "$zram_n" >/sys/class/zram-control/hot_remove 2>/dev/null ||
-            echo "batch-compare: removing /dev/zram$zram_n failed" >&2
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-setup_zram() {
-    [ -d /sys/class/zram-control ] || modprobe zram 2>/dev/null || true
-    [ -w /sys/class/zram-control/hot_add ] || die "no /sys/class/zram-control (zram module missing?)"
-    zram_n=$(cat /sys/class/zram-control/hot_add)
-    echo "$zram_size" >"/sys/block/zram$zram_n/disksize" || die "setting /dev/zram$zram_n's disksize to $zram_size failed"
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "/dev/zram$zram_n" || die "mkfs.ext4 /dev/zram$zram_n failed"
-    zram_mount="$work/zram"
-    mkdir -p "$zram_mount"
-    mount "/dev/zram$zram_n" "$zram_mount" || { zram_mount=""; die "mounting /dev/zram$zram_n failed"; }
-    echo "batch-compare: /dev/zram$zram_n ($zram_size, ext4) at $zram_mount" >&2
-}
-
-# The file BenchFiles (JMH) reuses when its size matches: random data, written O_DIRECT.
-layout() { # dir
-    local f="$1/dioring-jmh-${file_mib}m.dat"
-    mkdir -p "$1"
-    if [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" != $((file_mib << 20)) ]; then
-        echo "batch-compare: writing $f ($file_mib MiB)" >&2
-        dd if=/dev/urandom of="$f.partial" bs=1M count="$file_mib" oflag=direct status=none
-        mv "$f.partial" "$f"
-    fi
-    echo "$f"
-}
 
 run_jmh() { # dir benchmark-regex -> "ops cpu_us"
     local out="$work/jmh.json"
