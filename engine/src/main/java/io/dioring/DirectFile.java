@@ -10,6 +10,7 @@ import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.jfr.IoEvents;
 import io.dioring.reap.EngineRing;
+import io.dioring.reap.RingThreads;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
@@ -363,7 +364,7 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private long blocking(IoRequest r) throws IOException {
-        if (EngineRing.current() != null) {
+        if (RingThreads.current() != null) {
             // The engine's ring thread (a ring thread, a caller-driven ring's reaper) running an
             // INLINE callback: it drives the ring this call would wait on, so nobody would reap it.
             r.recycle();
@@ -486,7 +487,7 @@ public final class DirectFile implements AutoCloseable {
             });
             return;
         }
-        if (EngineRing.current() != null) {
+        if (RingThreads.current() != null) {
             requestFinished();
             throw new IllegalStateException("write at " + r.offset() + " of " + r.length() + " bytes extends "
                     + state.path() + " (size " + state.size().get() + "): extending writes wait for their "
@@ -696,7 +697,7 @@ public final class DirectFile implements AutoCloseable {
         synchronized (closeMonitor) {
             boolean interrupted = false;
             while (pending.get() > 0) {
-                if (EngineRing.current() != null || engine.inOwnedRingHandler()) {
+                if (RingThreads.current() != null || engine.inOwnedRingHandler()) {
                     break; // in a callback of a ring this thread drives: cannot wait for ourselves
                 }
                 try {

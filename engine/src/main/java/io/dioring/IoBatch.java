@@ -1,7 +1,7 @@
 package io.dioring;
 
 import io.dioring.deliver.Completion;
-import io.dioring.reap.EngineRing;
+import io.dioring.reap.RingThreads;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
@@ -218,7 +218,7 @@ public final class IoBatch {
      */
     public void submit() {
         checkNotRunning("submit");
-        if (EngineRing.current() != null) {
+        if (RingThreads.current() != null) {
             throw new IllegalStateException("a batch of " + file.path() + " run from an INLINE completion callback "
                     + "on " + Thread.currentThread().getName() + " would wait for the thread that must complete it; "
                     + "use futures or callbacks there, or DEFERRED completion");

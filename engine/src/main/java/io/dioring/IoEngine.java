@@ -9,6 +9,7 @@ import io.dioring.file.FileState;
 import io.dioring.deliver.Delivery;
 import io.dioring.deliver.LazyExecutor;
 import io.dioring.reap.EngineRing;
+import io.dioring.reap.RingThreads;
 import io.dioring.reap.RingThread;
 import io.dioring.reap.SharedRing;
 import io.dioring.request.IoRequest;
@@ -508,7 +509,7 @@ public final class IoEngine implements AutoCloseable {
         if (threadPool != null) {
             return threadPool;
         }
-        EngineRing current = EngineRing.current();
+        EngineRing current = RingThreads.current();
         if (current != null) {
             for (EngineRing r : rings) {
                 if (r == current) {
@@ -639,7 +640,7 @@ public final class IoEngine implements AutoCloseable {
         if (threadPool != null) {
             threadPool.close(cancel);
         }
-        if (EngineRing.current() != null || (threadPool != null && ThreadPoolSink.current() == threadPool)) {
+        if (RingThreads.current() != null || (threadPool != null && ThreadPoolSink.current() == threadPool)) {
             // Called from an inline callback on one of our ring threads: it cannot wait for
             // itself. Finish on another thread once every ring has stopped.
             Thread.ofVirtual().name("dioring-close").start(() -> {

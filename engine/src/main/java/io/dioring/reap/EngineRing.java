@@ -32,12 +32,4 @@ public interface EngineRing extends RequestSink {
      * once when called on the ring's own thread (an inline callback).
      */
     void close(boolean cancel);
-
-    /**
-     * The engine ring whose thread the calling thread is (it runs that ring's inline
-     * callbacks, so it must never wait for a request: nothing else would complete it), or null.
-     */
-    static EngineRing current() {
-        return RingThreads.current();
-    }
 }
