@@ -61,7 +61,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe: any thread may submit.
  */
 public final class DirectFile implements AutoCloseable {
-    private final IoEngine engine;
+    private final EngineContext engine;
     private final FileState state;
     private final ReentrantLock sizeLock = new ReentrantLock();
     private final Object closeMonitor = new Object();
@@ -82,7 +82,7 @@ public final class DirectFile implements AutoCloseable {
 
     private final boolean ownsDescriptor;
 
-    DirectFile(IoEngine engine, FileState state, boolean ownsDescriptor) {
+    DirectFile(EngineContext engine, FileState state, boolean ownsDescriptor) {
         this.engine = engine;
         this.state = state;
         this.ownsDescriptor = ownsDescriptor;
@@ -475,10 +475,10 @@ public final class DirectFile implements AutoCloseable {
      * the size update. Under the size lock: submit, wait, update the size; then deliver.
      */
     private void extend(IoRequest r, RequestSink sink) throws InterruptedIOException {
-        if (sink instanceof OwnedRing.Sink owned && owned.ring().inHandler()) {
+        if (sink.callerInHandler()) {
             // Waiting here would nest a reap in the handler's reap: the owner carries it out
             // once the handlers have returned, still synchronously, under the size lock.
-            owned.ring().afterReap(() -> {
+            sink.afterReap(() -> {
                 try {
                     extendNow(r, sink);
                 } catch (InterruptedIOException | RuntimeException e) {
@@ -520,8 +520,8 @@ public final class DirectFile implements AutoCloseable {
             }
             if (done) {
                 // made here: nothing to wait for
-            } else if (sink instanceof OwnedRing.Sink owned && owned.ring().isOwner()) {
-                owned.ring().runUntilDelivered(r);
+            } else if (sink.drivenByCaller()) {
+                sink.runUntilDelivered(r);
             } else {
                 Completion.await(r);
             }
@@ -550,7 +550,7 @@ public final class DirectFile implements AutoCloseable {
         if (Thread.currentThread().isVirtual()) {
             return false;
         }
-        return sink instanceof EngineRing er ? er.kernelRing() : sink instanceof OwnedRing.Sink owned && owned.kernelRing();
+        return sink.kernelRing();
     }
 
     /**
@@ -569,17 +569,9 @@ public final class DirectFile implements AutoCloseable {
         return true;
     }
 
-    // ---- batches ------------------------------------------------------------------------
+    // ---- batches (IoBatch drives these) -------------------------------------------------
 
-    /**
-     * A new, empty {@link IoBatch} of reads and writes of this file (and of other files of
-     * this engine), with room for {@code capacity} entries before it grows.
-     */
-    public IoBatch newBatch(int capacity) {
-        return new IoBatch(this, capacity);
-    }
-
-    IoEngine engine() {
+    EngineContext engine() {
         return engine;
     }
 
@@ -722,7 +714,7 @@ public final class DirectFile implements AutoCloseable {
     }
 
     private void closeDescriptor() {
-        engine.forget(this);
+        engine.fileClosed(this);
         if (!ownsDescriptor) {
             return;
         }

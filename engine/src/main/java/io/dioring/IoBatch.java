@@ -13,11 +13,11 @@ import java.util.Objects;
 
 /**
  * Many reads and writes submitted together and waited for together: what a query's
- * shortlist of blocks needs. Made by {@link DirectFile#newBatch(int)}; its entries are
+ * shortlist of blocks needs. Made by {@link #of(DirectFile, int)}; its entries are
  * reads and writes of that file or of other files of the same engine.
  *
  * <pre>{@code
- * IoBatch batch = file.newBatch(32);       // once; reuse it
+ * IoBatch batch = IoBatch.of(file, 32);   // once; reuse it
  * batch.clear();
  * for (int i = 0; i < 32; i++) {
  *     batch.read(offsets[i], buffers[i]);  // returns the entry's index, i
@@ -70,7 +70,7 @@ import java.util.Objects;
  */
 public final class IoBatch {
     private final DirectFile file;
-    private final IoEngine engine;
+    private final EngineContext engine;
     private final Collector collector = new Collector();
     private DirectFile[] files;
     private int[] ops;
@@ -88,7 +88,17 @@ public final class IoBatch {
     private boolean running;
     private Thread submitter;
 
-    IoBatch(DirectFile file, int capacity) {
+    /**
+     * A new, empty batch of reads and writes of {@code file} (and of other files of its
+     * engine), with room for {@code capacity} entries before it grows.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is below 1
+     */
+    public static IoBatch of(DirectFile file, int capacity) {
+        return new IoBatch(Objects.requireNonNull(file, "file"), capacity);
+    }
+
+    private IoBatch(DirectFile file, int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("batch capacity " + capacity + " must be at least 1");
         }

@@ -22,8 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.spi.FileSystemProvider;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -53,6 +55,14 @@ import java.util.function.BooleanSupplier;
  * {@link #slicesIssued()} counts syscalls.
  */
 public final class IoEngine implements AutoCloseable {
+    /** The URI scheme of dioring's file system ({@link #fileSystem()}). */
+    public static final String FILE_SYSTEM_SCHEME = "dioring";
+    /**
+     * The key under which {@code FileSystems.newFileSystem(URI.create("dioring:///"), env)}
+     * takes the engine the file system's I/O goes through (what {@link #fileSystem()} does).
+     */
+    public static final String FILE_SYSTEM_ENGINE = "io.dioring.engine";
+
     private static volatile String unavailabilityCause;
     private static volatile boolean probed;
     private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_LOGGED =
@@ -76,6 +86,78 @@ public final class IoEngine implements AutoCloseable {
     private final Set<DirectFile> files = ConcurrentHashMap.newKeySet();
     private final Set<OwnedRing> ownedRings = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** What the engine's channels see of it. */
+    private final io.dioring.channel.ChannelEngine channelEngine = new io.dioring.channel.ChannelEngine() {
+        @Override
+        public DirectFile adopt(int fd, Path name, boolean direct, boolean read, boolean write) throws IOException {
+            return IoEngine.this.adopt(fd, name, direct, read, write);
+        }
+
+        @Override
+        public IoBuffers buffers() {
+            return buffers;
+        }
+    };
+    /** What the engine's files, owned rings and batches see of it. */
+    private final EngineContext context = new EngineContext() {
+        @Override
+        public RequestPool pool() {
+            return pool;
+        }
+
+        @Override
+        public RequestSink sinkForCurrentThread() {
+            return IoEngine.this.sinkForCurrentThread();
+        }
+
+        @Override
+        public Delivery delivery() {
+            return delivery;
+        }
+
+        @Override
+        public Executor offloadExecutor() {
+            return offloadExecutor;
+        }
+
+        @Override
+        public void checkOpen() {
+            IoEngine.this.checkOpen();
+        }
+
+        @Override
+        public boolean inOwnedRingHandler() {
+            return IoEngine.this.inOwnedRingHandler();
+        }
+
+        @Override
+        public void driveOwnedRingsOfCurrentThread(BooleanSupplier done) {
+            IoEngine.this.driveOwnedRingsOfCurrentThread(done);
+        }
+
+        @Override
+        public void fileClosed(AutoCloseable file) {
+            files.remove(file);
+        }
+
+        @Override
+        public void ringClosed(AutoCloseable ring) {
+            ownedRings.remove(ring);
+            if (closed) {
+                release(); // the engine's memory waited for this ring, which may have had it registered
+            }
+        }
+
+        @Override
+        public long slicesIssued() {
+            return IoEngine.this.slicesIssued();
+        }
+
+        @Override
+        public long coalescedRequests() {
+            return IoEngine.this.coalescedRequests();
+        }
+    };
 
     private IoEngine(EngineConfig config, Backend backend) throws IOException {
         if (config.ringOptions().iopoll()) {
@@ -407,7 +489,7 @@ public final class IoEngine implements AutoCloseable {
      * @throws java.nio.file.NoSuchFileException when the file does not exist and is not created
      */
     public java.nio.channels.FileChannel openChannel(Path path, OpenOption... options) throws IOException {
-        return io.dioring.channel.DirectFileChannel.open(this, path, options);
+        return io.dioring.channel.DirectFileChannel.open(channelEngine, path, options);
     }
 
     /**
@@ -419,7 +501,31 @@ public final class IoEngine implements AutoCloseable {
      */
     public java.nio.file.FileSystem fileSystem() {
         checkOpen();
-        return io.dioring.fs.DioringFileSystemProvider.over(this);
+        // Through the JDK's lookup of installed providers (META-INF/services, or the module's
+        // `provides`): the provider is the layer above the engine, which does not name it.
+        java.net.URI uri = java.net.URI.create(FILE_SYSTEM_SCHEME + ":///");
+        Map<String, Object> env = Map.of(FILE_SYSTEM_ENGINE, this);
+        for (FileSystemProvider p : FileSystemProvider.installedProviders()) {
+            if (FILE_SYSTEM_SCHEME.equals(p.getScheme())) {
+                return newFileSystem(p, uri, env);
+            }
+        }
+        for (FileSystemProvider p : java.util.ServiceLoader.load(FileSystemProvider.class, IoEngine.class.getClassLoader())) {
+            if (FILE_SYSTEM_SCHEME.equals(p.getScheme())) {
+                return newFileSystem(p, uri, env); // a class loader of the application's own
+            }
+        }
+        throw new java.nio.file.ProviderNotFoundException("no file system provider of scheme " + FILE_SYSTEM_SCHEME
+                + " is installed: io.dioring.fs.DioringFileSystemProvider is found through META-INF/services "
+                + "(class path) or the io.dioring module's `provides` (module path)");
+    }
+
+    private static java.nio.file.FileSystem newFileSystem(FileSystemProvider p, java.net.URI uri, Map<String, ?> env) {
+        try {
+            return p.newFileSystem(uri, env);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
@@ -456,7 +562,7 @@ public final class IoEngine implements AutoCloseable {
         maxIo = Math.max(maxIo, alignment.offset());
         FileState state = new FileState(fd, path, direct, read, write, alignment, (int) maxIo, size);
         state.setCoalescing(config.coalescing());
-        DirectFile file = new DirectFile(this, state, owns);
+        DirectFile file = new DirectFile(context, state, owns);
         files.add(file);
         if (closed) {
             file.close();
@@ -493,16 +599,12 @@ public final class IoEngine implements AutoCloseable {
         if (options == null) {
             throw new IllegalArgumentException("ownedRing: options must not be null");
         }
-        OwnedRing r = threadPool != null ? new OwnedRing(this, entries, threadPool) : new OwnedRing(this, entries, options);
+        OwnedRing r = threadPool != null ? new OwnedRing(context, entries, threadPool) : new OwnedRing(context, entries, options);
         ownedRings.add(r);
         return r;
     }
 
     // ---- package-private plumbing for DirectFile and OwnedRing --------------------------
-
-    RequestPool pool() {
-        return pool;
-    }
 
     /** The ring thread for the caller: its own ring if it is one, else by thread id. */
     RequestSink sinkForCurrentThread() {
@@ -530,20 +632,6 @@ public final class IoEngine implements AutoCloseable {
         return rings[preferred];
     }
 
-    /** Where this engine's results go (see {@link Delivery}). */
-    Delivery delivery() {
-        return delivery;
-    }
-
-    /** Runs deliveries that must leave the current thread and have no ring to go to. */
-    Executor offloadExecutor() {
-        return offloadExecutor;
-    }
-
-    void forget(DirectFile file) {
-        files.remove(file);
-    }
-
     /**
      * Whether the calling thread is running a completion handler of one of its owned rings,
      * or is a worker of this engine's thread pool (running an inline callback): either way it
@@ -559,13 +647,6 @@ public final class IoEngine implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    void forget(OwnedRing ring) {
-        ownedRings.remove(ring);
-        if (closed) {
-            release(); // the engine's memory waited for this ring, which may have had it registered
-        }
     }
 
     /**

@@ -60,7 +60,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * as it is queued).
  */
 public final class OwnedRing implements AutoCloseable {
-    private final IoEngine engine;
+    private final EngineContext engine;
     /** The io_uring ring and its loop; null on THREADS. */
     private final Ring ring;
     private final RingLoop loop;
@@ -91,7 +91,7 @@ public final class OwnedRing implements AutoCloseable {
     /** Read by other threads releasing held requests. */
     private volatile boolean closed;
 
-    OwnedRing(IoEngine engine, int entries, RingOptions options) throws RingSetupException {
+    OwnedRing(EngineContext engine, int entries, RingOptions options) throws RingSetupException {
         this.engine = engine;
         this.owner = Thread.currentThread();
         this.pool = RequestPool.confined(4 * entries);
@@ -106,7 +106,7 @@ public final class OwnedRing implements AutoCloseable {
     }
 
     /** An owned ring on the THREADS backend: requests run on {@code pool}, results are delivered on the owner. */
-    OwnedRing(IoEngine engine, int entries, ThreadPoolSink pool) {
+    OwnedRing(EngineContext engine, int entries, ThreadPoolSink pool) {
         if (entries < 1 || entries > 32768) {
             throw new IllegalArgumentException("ring entries " + entries + " out of range [1, 32768]");
         }
@@ -415,9 +415,29 @@ public final class OwnedRing implements AutoCloseable {
             return OwnedRing.this;
         }
 
-        /** Whether a kernel ring carries these requests (not the thread pool's emulation). */
-        boolean kernelRing() {
+        @Override
+        public boolean kernelRing() {
             return threads == null;
+        }
+
+        @Override
+        public boolean callerInHandler() {
+            return inHandler();
+        }
+
+        @Override
+        public void afterReap(Runnable task) {
+            OwnedRing.this.afterReap(task);
+        }
+
+        @Override
+        public boolean drivenByCaller() {
+            return isOwner();
+        }
+
+        @Override
+        public void runUntilDelivered(IoRequest r) {
+            OwnedRing.this.runUntilDelivered(r);
         }
 
         @Override
@@ -571,6 +591,6 @@ public final class OwnedRing implements AutoCloseable {
         if (ring != null) {
             ring.close();
         }
-        engine.forget(this);
+        engine.ringClosed(this);
     }
 }

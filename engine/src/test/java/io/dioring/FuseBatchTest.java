@@ -69,7 +69,7 @@ class FuseBatchTest {
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
                     DirectFile f = engine.open(file, StandardOpenOption.READ)) {
-                IoBatch batch = f.newBatch(8);
+                IoBatch batch = IoBatch.of(f, 8);
                 MemorySegment[] bufs = new MemorySegment[8];
                 for (int i = 0; i < 8; i++) {
                     bufs[i] = engine.buffers().allocate(BLOCK);
@@ -122,7 +122,7 @@ class FuseBatchTest {
                     long offset = (t % 16) * (long) BLOCK;
                     threads.add(Thread.ofVirtual().start(() -> {
                         try {
-                            IoBatch batch = f.newBatch(1);
+                            IoBatch batch = IoBatch.of(f, 1);
                             MemorySegment buf = engine.buffers().allocate(4096);
                             batch.read(offset, buf);
                             inside.incrementAndGet();

@@ -71,7 +71,7 @@ class IoBatchTest {
     void everyEntryGetsItsOwnBytes() throws Exception {
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
-                IoBatch batch = f.newBatch(32);
+                IoBatch batch = IoBatch.of(f, 32);
                 MemorySegment[] bufs = new MemorySegment[32];
                 int[] blocks = new int[32];
                 SplittableRandom random = new SplittableRandom(3);
@@ -100,7 +100,7 @@ class IoBatchTest {
     void twoBatchesInFlightFromOneThread() throws Exception {
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
-                IoBatch[] batches = {f.newBatch(8), f.newBatch(8)};
+                IoBatch[] batches = {IoBatch.of(f, 8), IoBatch.of(f, 8)};
                 MemorySegment[][] bufs = new MemorySegment[2][8];
                 int[][] blocks = new int[2][8];
                 SplittableRandom random = new SplittableRandom(9);
@@ -148,7 +148,7 @@ class IoBatchTest {
                     .withThreads(2).withSubmission(submission));
             assertTimeoutPreemptively(TIMEOUT, () -> {
                 try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
-                    IoBatch batch = f.newBatch(100);
+                    IoBatch batch = IoBatch.of(f, 100);
                     MemorySegment[] bufs = new MemorySegment[100];
                     for (int round = 0; round < 3; round++) {
                         batch.clear();
@@ -176,7 +176,7 @@ class IoBatchTest {
         engine = IoEngine.create(BackendSuite.defaults(backend).withMaxIoBytes(16 * BLOCK));
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
-                IoBatch batch = f.newBatch(2); // grows
+                IoBatch batch = IoBatch.of(f, 2); // grows
                 MemorySegment big = engine.buffers().allocateFor(f, 64 * BLOCK);
                 MemorySegment tail = engine.buffers().allocateFor(f, 4 * BLOCK);
                 MemorySegment past = engine.buffers().allocateFor(f, BLOCK);
@@ -198,7 +198,7 @@ class IoBatchTest {
     void readsAfterWritesInTheSameBatchSeeTheirBytesAndExtendingWritesGrowTheFile() throws Exception {
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                IoBatch batch = f.newBatch(8);
+                IoBatch batch = IoBatch.of(f, 8);
                 byte[] fresh = new byte[4 * BLOCK];
                 new Random(11).nextBytes(fresh);
                 MemorySegment src = engine.buffers().allocateFor(f, fresh.length);
@@ -232,7 +232,7 @@ class IoBatchTest {
                 IoEngine other = IoEngine.create(BackendSuite.defaults(backend));
                 DirectFile elsewhere = other.open(path, StandardOpenOption.READ)) {
             int align = f.offsetAlignment();
-            IoBatch batch = f.newBatch(4);
+            IoBatch batch = IoBatch.of(f, 4);
             MemorySegment buf = engine.buffers().allocateFor(f, 2L * align);
             var offset = assertThrows(IllegalArgumentException.class, () -> batch.read(align / 2, buf));
             assertTrue(offset.getMessage().contains("offset " + (align / 2)), offset.getMessage());
@@ -268,7 +268,7 @@ class IoBatchTest {
     @BackendTest
     void aBatchOfAClosedFileIsRefusedAndResultsAreOnlyThoseOfTheLastRun() throws Exception {
         DirectFile f = engine.open(path, StandardOpenOption.READ);
-        IoBatch batch = f.newBatch(4);
+        IoBatch batch = IoBatch.of(f, 4);
         MemorySegment buf = engine.buffers().allocateFor(f, BLOCK);
         batch.read(0, buf);
         assertThrows(IndexOutOfBoundsException.class, () -> batch.result(0), "no run yet");
@@ -287,7 +287,7 @@ class IoBatchTest {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
-                IoBatch batch = f.newBatch(32);
+                IoBatch batch = IoBatch.of(f, 32);
                 MemorySegment[] bufs = new MemorySegment[32];
                 for (int i = 0; i < 32; i++) {
                     bufs[i] = engine.buffers().allocateFor(f, BLOCK);
@@ -334,7 +334,7 @@ class IoBatchTest {
                     int seed = t;
                     threads.add(Thread.ofVirtual().name("batch-" + t).start(() -> {
                         try {
-                            IoBatch batch = f.newBatch(16);
+                            IoBatch batch = IoBatch.of(f, 16);
                             MemorySegment[] bufs = new MemorySegment[16];
                             int[] blocks = new int[16];
                             SplittableRandom random = new SplittableRandom(seed);
@@ -374,7 +374,7 @@ class IoBatchTest {
     void anInterruptedCallerStillGetsEveryResultAndKeepsItsFlag() throws Exception {
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
-                IoBatch batch = f.newBatch(8);
+                IoBatch batch = IoBatch.of(f, 8);
                 MemorySegment[] bufs = new MemorySegment[8];
                 for (int i = 0; i < 8; i++) {
                     bufs[i] = engine.buffers().allocateFor(f, BLOCK);
@@ -406,7 +406,7 @@ class IoBatchTest {
             for (int t = 0; t < 8; t++) {
                 boolean virtual = t % 2 == 0;
                 Runnable body = () -> {
-                    IoBatch batch = f.newBatch(16);
+                    IoBatch batch = IoBatch.of(f, 16);
                     MemorySegment[] bufs = new MemorySegment[16];
                     try (Arena arena = Arena.ofConfined()) {
                         for (int i = 0; i < 16; i++) {
@@ -458,7 +458,7 @@ class IoBatchTest {
             try (DirectFile f = engine.open(path, StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocateFor(f, BLOCK);
                 MemorySegment other = engine.buffers().allocateFor(f, BLOCK);
-                IoBatch batch = f.newBatch(1);
+                IoBatch batch = IoBatch.of(f, 1);
                 batch.read(0, other);
                 AtomicReference<Object> outcome = new AtomicReference<>();
                 java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
@@ -498,7 +498,7 @@ class IoBatchTest {
         // FUSE (FuseBatchTest). Here: an entry whose file closed between runs is refused as a whole.
         try (DirectFile f = engine.open(path, StandardOpenOption.READ);
                 DirectFile g = engine.open(path, StandardOpenOption.READ)) {
-            IoBatch batch = f.newBatch(2);
+            IoBatch batch = IoBatch.of(f, 2);
             MemorySegment a = engine.buffers().allocateFor(f, BLOCK);
             MemorySegment b = engine.buffers().allocateFor(g, BLOCK);
             batch.read(0, a);

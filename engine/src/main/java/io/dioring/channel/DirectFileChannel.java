@@ -2,7 +2,6 @@ package io.dioring.channel;
 
 import io.dioring.DirectFile;
 import io.dioring.IoBuffers;
-import io.dioring.IoEngine;
 import io.dioring.DirectIoPolicy;
 import io.dioring.ffi.Libc;
 import java.io.IOException;
@@ -27,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A {@link FileChannel} over a {@link DirectFile}: blocking reads and writes go through
  * the engine's rings (a virtual thread waiting for one unmounts; no carrier is pinned),
- * with O_DIRECT where the file has it. Obtained from {@link IoEngine#openChannel}.
+ * with O_DIRECT where the file has it. Obtained from {@code IoEngine.openChannel}.
  *
  * <h2>What works</h2>
  * Positional and relative {@code read}/{@code write}, scattering and gathering,
@@ -41,7 +40,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * READ, WRITE, APPEND (O_APPEND, buffered: the kernel writes at the end, across channels
  * and processes), CREATE, CREATE_NEW, TRUNCATE_EXISTING, DELETE_ON_CLOSE, DSYNC, SYNC,
  * NOFOLLOW_LINKS, SPARSE (ignored, as on Linux), ExtendedOpenOption.DIRECT (REQUIRED) and a
- * {@link io.dioring.DirectIoPolicy} (default REQUIRED for {@link IoEngine#openChannel}). A
+ * {@link io.dioring.DirectIoPolicy} (default REQUIRED for {@code IoEngine.openChannel}). A
  * writable O_DIRECT channel opens the file for reading too (a write covering part of an
  * alignment unit reads that unit back first).
  *
@@ -101,7 +100,7 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
      * @throws java.nio.file.FileAlreadyExistsException for CREATE_NEW on an existing file
      * @throws UnsupportedOperationException for an option the channel does not support
      */
-    public static FileChannel open(IoEngine engine, Path path, OpenOption... options) throws IOException {
+    public static FileChannel open(ChannelEngine engine, Path path, OpenOption... options) throws IOException {
         return open(engine, path, Arrays.asList(options), DirectIoPolicy.REQUIRED, 0666);
     }
 
@@ -110,7 +109,7 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
      * {@link io.dioring.DirectIoPolicy} (nor ExtendedOpenOption.DIRECT, which means REQUIRED),
      * creating the file with permission bits {@code mode} (less the umask).
      */
-    public static FileChannel open(IoEngine engine, Path path, Iterable<? extends OpenOption> options,
+    public static FileChannel open(ChannelEngine engine, Path path, Iterable<? extends OpenOption> options,
             DirectIoPolicy defaultPolicy, int mode) throws IOException {
         Objects.requireNonNull(engine, "engine");
         ChannelOptions parsed = ChannelOptions.parse(path, defaultPolicy, options);

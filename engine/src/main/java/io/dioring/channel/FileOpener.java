@@ -3,7 +3,6 @@ package io.dioring.channel;
 import io.dioring.DirectFile;
 import io.dioring.DirectIoException;
 import io.dioring.DirectIoPolicy;
-import io.dioring.IoEngine;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.Libc;
 import io.dioring.ffi.linux.libc_h;
@@ -13,7 +12,7 @@ import java.nio.file.Path;
 /**
  * Opens the descriptor of a channel with open(2) itself (O_APPEND, O_NOFOLLOW and the
  * creation mode are the channel's, not the engine's) and hands it to the engine with
- * {@link IoEngine#adopt}: the channel owns the descriptor and closes it after the engine
+ * {@code IoEngine.adopt}: the channel owns the descriptor and closes it after the engine
  * file.
  */
 final class FileOpener {
@@ -22,7 +21,7 @@ final class FileOpener {
     /** An engine file and its descriptor; close the file, then the descriptor. */
     record Opened(DirectFile file, int fd) {}
 
-    static Opened open(IoEngine engine, Path path, ChannelOptions options, int mode) throws IOException {
+    static Opened open(ChannelEngine engine, Path path, ChannelOptions options, int mode) throws IOException {
         String name = path.toString();
         int flags = options.flags();
         boolean direct = options.policy() != DirectIoPolicy.OFF;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.file.spi.FileSystemProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -20,13 +21,13 @@ import java.util.function.Supplier;
  * file stores, watch service, path matching) is the platform's.
  */
 final class DioringFileSystem extends FileSystem {
-    private final DioringFileSystemProvider provider;
+    private final FileSystemProvider provider;
     private final FileSystem platform;
     private final Supplier<IoEngine> engine;
     private final boolean closeable;
     private volatile boolean open = true;
 
-    DioringFileSystem(DioringFileSystemProvider provider, FileSystem platform, Supplier<IoEngine> engine,
+    DioringFileSystem(FileSystemProvider provider, FileSystem platform, Supplier<IoEngine> engine,
             boolean closeable) {
         this.provider = provider;
         this.platform = platform;
@@ -47,7 +48,7 @@ final class DioringFileSystem extends FileSystem {
     }
 
     @Override
-    public DioringFileSystemProvider provider() {
+    public FileSystemProvider provider() {
         return provider;
     }
 

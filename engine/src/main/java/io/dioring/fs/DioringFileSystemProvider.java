@@ -1,7 +1,10 @@
 package io.dioring.fs;
 
+import io.dioring.DirectFile;
 import io.dioring.DirectIoPolicy;
+import io.dioring.IoBuffers;
 import io.dioring.IoEngine;
+import io.dioring.channel.ChannelEngine;
 import io.dioring.channel.DirectFileChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,7 +67,7 @@ import java.util.concurrent.ExecutorService;
  */
 public final class DioringFileSystemProvider extends FileSystemProvider {
     /** The URI scheme of the provider loaded as an installed provider. */
-    public static final String SCHEME = "dioring";
+    public static final String SCHEME = IoEngine.FILE_SYSTEM_SCHEME;
 
     private final FileSystemProvider platform;
     private final String scheme;
@@ -123,6 +126,14 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
     @Override
     public FileSystem newFileSystem(URI uri, Map<String, ?> env) {
         checkUri(uri);
+        Object engine = env.get(IoEngine.FILE_SYSTEM_ENGINE);
+        if (engine instanceof IoEngine e) {
+            return over(e); // IoEngine.fileSystem(): a file system over the caller's engine
+        }
+        if (engine != null) {
+            throw new IllegalArgumentException("env " + IoEngine.FILE_SYSTEM_ENGINE + " = " + engine
+                    + ": must be an io.dioring.IoEngine");
+        }
         throw new FileSystemAlreadyExistsException("the " + scheme + " file system exists already: getFileSystem("
                 + uri + ") gives it");
     }
@@ -170,11 +181,31 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
         }
         IoEngine engine;
         try {
-            engine = p.getFileSystem().engine();
+            engine = fileSystemOf(p).engine();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        return DirectFileChannel.open(engine, file, options, DirectIoPolicy.OFF, mode(attrs));
+        return DirectFileChannel.open(channelsOf(engine), file, options, DirectIoPolicy.OFF, mode(attrs));
+    }
+
+    /** The dioring file system {@code path} is of (a DioringPath is only ever made by one). */
+    private static DioringFileSystem fileSystemOf(DioringPath path) {
+        return (DioringFileSystem) path.getFileSystem();
+    }
+
+    /** What a channel needs of {@code engine}, through its public calls. */
+    private static ChannelEngine channelsOf(IoEngine engine) {
+        return new ChannelEngine() {
+            @Override
+            public DirectFile adopt(int fd, Path name, boolean direct, boolean read, boolean write) throws IOException {
+                return engine.adopt(fd, name, direct, read, write);
+            }
+
+            @Override
+            public IoBuffers buffers() {
+                return engine.buffers();
+            }
+        };
     }
 
     @Override
@@ -245,7 +276,7 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
             throws IOException {
         DioringPath d = cast(dir);
         DirectoryStream<Path> stream = platform.newDirectoryStream(d.delegate(),
-                p -> filter.accept(d.getFileSystem().wrap(p)));
+                p -> filter.accept(fileSystemOf(d).wrap(p)));
         return new DirectoryStream<>() {
             @Override
             public Iterator<Path> iterator() {
@@ -258,7 +289,7 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
 
                     @Override
                     public Path next() {
-                        return d.getFileSystem().wrap(it.next());
+                        return fileSystemOf(d).wrap(it.next());
                     }
                 };
             }
@@ -298,7 +329,7 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
     @Override
     public Path readSymbolicLink(Path link) throws IOException {
         DioringPath l = cast(link);
-        return l.getFileSystem().wrap(platform.readSymbolicLink(l.delegate()));
+        return fileSystemOf(l).wrap(platform.readSymbolicLink(l.delegate()));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.dioring.fs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.FileSystem;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.ProviderMismatchException;
@@ -16,10 +17,11 @@ import java.util.Objects;
  * every operation done on it and the result wrapped again.
  */
 final class DioringPath implements Path {
-    private final DioringFileSystem fs;
+    /** The {@code DioringFileSystem} this path is of (as the JDK's type: a path names no file system class). */
+    private final FileSystem fs;
     private final Path delegate;
 
-    DioringPath(DioringFileSystem fs, Path delegate) {
+    DioringPath(FileSystem fs, Path delegate) {
         this.fs = fs;
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
@@ -43,7 +45,7 @@ final class DioringPath implements Path {
     }
 
     @Override
-    public DioringFileSystem getFileSystem() {
+    public FileSystem getFileSystem() {
         return fs;
     }
 

@@ -38,4 +38,38 @@ public interface RequestSink extends ReleaseSink<IoRequest> {
     default int acceptAll(IoRequest[] requests, int from, int to) {
         return from;
     }
+
+    // ---- what a submitter asks of the backend it submits to ------------------------------
+
+    /** Whether a kernel ring carries these requests (not the thread pool's emulation). */
+    default boolean kernelRing() {
+        return false;
+    }
+
+    /**
+     * Whether the calling thread is inside a completion handler this sink runs: it must not
+     * wait for a request here (the reap it would wait on is the one it is in); see
+     * {@link #afterReap}.
+     */
+    default boolean callerInHandler() {
+        return false;
+    }
+
+    /** Runs {@code task} on the calling thread once the reap it is in has delivered everything (only when {@link #callerInHandler}). */
+    default void afterReap(Runnable task) {
+        throw new IllegalStateException("not inside a completion handler of " + this);
+    }
+
+    /**
+     * Whether requests given here complete only while the calling thread drives this sink
+     * (an owner-driven ring's owner): a wait for one is then {@link #runUntilDelivered}.
+     */
+    default boolean drivenByCaller() {
+        return false;
+    }
+
+    /** Drives this sink until {@code r} is delivered (only when {@link #drivenByCaller}). */
+    default void runUntilDelivered(IoRequest r) {
+        throw new IllegalStateException("the calling thread does not drive " + this);
+    }
 }

@@ -60,12 +60,12 @@ public class BatchRandomRead {
     public void setUp() throws IOException {
         engine = IoEngine.create(BenchFiles.engineConfig());
         file = engine.open(BenchFiles.dataFile(), StandardOpenOption.READ);
-        batch = file.newBatch(BATCH);
+        batch = IoBatch.of(file, BATCH);
         for (int i = 0; i < BATCH; i++) {
             buffers[i] = engine.buffers().allocateFor(file, BenchFiles.BLOCK_4K);
         }
         for (int k = 0; k < 2; k++) {
-            pair[k] = file.newBatch(BATCH);
+            pair[k] = IoBatch.of(file, BATCH);
             for (int i = 0; i < BATCH; i++) {
                 pairBuffers[k][i] = engine.buffers().allocateFor(file, BenchFiles.BLOCK_4K);
             }
