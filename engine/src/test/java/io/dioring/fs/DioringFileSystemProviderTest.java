@@ -189,4 +189,23 @@ class DioringFileSystemProviderTest {
             assertThrows(java.nio.file.ClosedFileSystemException.class, () -> Files.readAllBytes(f));
         }
     }
+
+    @Test
+    void theJdksNewFileSystemTakesAnEngineInItsEnvironment() throws Exception {
+        try (IoEngine engine = IoEngine.create()) {
+            URI uri = URI.create(IoEngine.FILE_SYSTEM_SCHEME + ":///");
+            try (FileSystem fs = java.nio.file.FileSystems.newFileSystem(uri,
+                    java.util.Map.of(IoEngine.FILE_SYSTEM_ENGINE, engine))) {
+                Path f = fs.getPath(tmp.toString(), "env");
+                Files.write(f, new byte[] {4, 5});
+                long before = engine.slicesIssued();
+                assertArrayEquals(new byte[] {4, 5}, Files.readAllBytes(f));
+                assertTrue(engine.slicesIssued() > before, "the read went through the engine given in env");
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> java.nio.file.FileSystems.newFileSystem(uri, java.util.Map.of(IoEngine.FILE_SYSTEM_ENGINE, "x")));
+            assertTrue(e.getMessage().contains(IoEngine.FILE_SYSTEM_ENGINE) && e.getMessage().contains("IoEngine"),
+                    e.getMessage());
+        }
+    }
 }
