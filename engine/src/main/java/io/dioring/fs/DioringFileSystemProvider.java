@@ -1,10 +1,7 @@
 package io.dioring.fs;
 
-import io.dioring.DirectFile;
 import io.dioring.DirectIoPolicy;
-import io.dioring.IoBuffers;
 import io.dioring.IoEngine;
-import io.dioring.channel.ChannelEngine;
 import io.dioring.channel.DirectFileChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -185,27 +182,12 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        return DirectFileChannel.open(channelsOf(engine), file, options, DirectIoPolicy.OFF, mode(attrs));
+        return DirectFileChannel.open(new EngineChannels(engine), file, options, DirectIoPolicy.OFF, mode(attrs));
     }
 
     /** The dioring file system {@code path} is of (a DioringPath is only ever made by one). */
     private static DioringFileSystem fileSystemOf(DioringPath path) {
         return (DioringFileSystem) path.getFileSystem();
-    }
-
-    /** What a channel needs of {@code engine}, through its public calls. */
-    private static ChannelEngine channelsOf(IoEngine engine) {
-        return new ChannelEngine() {
-            @Override
-            public DirectFile adopt(int fd, Path name, boolean direct, boolean read, boolean write) throws IOException {
-                return engine.adopt(fd, name, direct, read, write);
-            }
-
-            @Override
-            public IoBuffers buffers() {
-                return engine.buffers();
-            }
-        };
     }
 
     @Override
@@ -382,37 +364,5 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
     @Override
     public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
         platform.setAttribute(unwrap(path), attribute, value, options);
-    }
-
-    /** The JVM's engine for the provider's own file system: made on first use, never closed. */
-    private static final class SharedEngine {
-        private static final ThreadLocal<Boolean> MAKING = new ThreadLocal<>();
-        private static volatile IoEngine engine;
-
-        private SharedEngine() {}
-
-        static boolean isBeingMadeHere() {
-            return MAKING.get() != null;
-        }
-
-        static IoEngine get() {
-            IoEngine e = engine;
-            if (e != null) {
-                return e;
-            }
-            synchronized (SharedEngine.class) {
-                if (engine == null) {
-                    MAKING.set(Boolean.TRUE);
-                    try {
-                        engine = IoEngine.create();
-                    } catch (IOException x) {
-                        throw new UncheckedIOException("dioring: cannot make the file system's engine", x);
-                    } finally {
-                        MAKING.remove();
-                    }
-                }
-                return engine;
-            }
-        }
     }
 }
