@@ -63,6 +63,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class DirectFile implements AutoCloseable {
     private final EngineContext engine;
     private final FileState state;
+    private final RequestChecks checks;
     private final ReentrantLock sizeLock = new ReentrantLock();
     private final Object closeMonitor = new Object();
     private final CompletionListener<IoRequest> pendingListener;
@@ -85,6 +86,7 @@ public final class DirectFile implements AutoCloseable {
     DirectFile(EngineContext engine, FileState state, boolean ownsDescriptor) {
         this.engine = engine;
         this.state = state;
+        this.checks = new RequestChecks(state);
         this.ownsDescriptor = ownsDescriptor;
         this.pendingListener = r -> {
             if (r.order().registeredWrite()) {
@@ -342,8 +344,8 @@ public final class DirectFile implements AutoCloseable {
     /** Checks a single-buffer request and takes a request object for it (nothing allocated). */
     private IoRequest prepareOne(int op, long offset, MemorySegment segment, RequestPool pool) {
         checkOpen();
-        checkSegment(op, offset, segment, 0);
-        checkRange(op, offset, segment.byteSize());
+        checks.segment(op, offset, segment, 0);
+        checks.range(op, offset, segment.byteSize());
         // Buffer index -1: the ring that issues it looks the segment up among its own
         // registered buffers (registrations are per ring; see OwnedRing.registerBuffers).
         return pool.take().set(op, state, offset, segment, -1);
@@ -352,14 +354,14 @@ public final class DirectFile implements AutoCloseable {
     private IoRequest prepare(int op, long offset, MemorySegment[] segments) {
         checkOpen();
         if (segments == null || segments.length == 0) {
-            throw new IllegalArgumentException(opName(op) + " " + state.path() + ": no buffers given");
+            throw new IllegalArgumentException(RequestChecks.opName(op) + " " + state.path() + ": no buffers given");
         }
         long total = 0;
         for (int i = 0; i < segments.length; i++) {
-            checkSegment(op, offset + total, segments[i], i);
+            checks.segment(op, offset + total, segments[i], i);
             total += segments[i].byteSize();
         }
-        checkRange(op, offset, total);
+        checks.range(op, offset, total);
         return engine.pool().take().set(op, state, offset, segments, null);
     }
 
@@ -368,7 +370,7 @@ public final class DirectFile implements AutoCloseable {
             // The engine's ring thread (a ring thread, a caller-driven ring's reaper) running an
             // INLINE callback: it drives the ring this call would wait on, so nobody would reap it.
             r.recycle();
-            throw new IllegalStateException(opName(r.op()) + "Fully at " + r.offset() + " of " + state.path()
+            throw new IllegalStateException(RequestChecks.opName(r.op()) + "Fully at " + r.offset() + " of " + state.path()
                     + " from an INLINE completion callback on " + Thread.currentThread().getName()
                     + ": a blocking call there would wait for the thread that must complete it; "
                     + "submit with a future or a callback instead, or use DEFERRED completion");
@@ -578,8 +580,8 @@ public final class DirectFile implements AutoCloseable {
     /** Checks a batch entry as a single read or write is checked, taking nothing. */
     void checkEntry(int op, long offset, MemorySegment segment) {
         checkOpen();
-        checkSegment(op, offset, segment, 0);
-        checkRange(op, offset, segment.byteSize());
+        checks.segment(op, offset, segment, 0);
+        checks.range(op, offset, segment.byteSize());
     }
 
     /** A checked request for a batch entry, then {@link #dispatch}ed to {@code sink}. */
@@ -603,70 +605,6 @@ public final class DirectFile implements AutoCloseable {
             throw new IllegalStateException("file closed: " + state.path());
         }
         engine.checkOpen();
-    }
-
-    private void checkSegment(int op, long offset, MemorySegment segment, int index) {
-        // Messages are built only when thrown: this runs on every submission, which allocates nothing.
-        if (segment == null) {
-            throw new NullPointerException(what(op) + ": buffer " + index + " is null");
-        }
-        if (!segment.scope().isAlive()) {
-            throw new IllegalStateException(what(op) + ": buffer " + index + " is no longer alive (its arena was "
-                    + "closed); the kernel must never be given freed memory");
-        }
-        if (!segment.isNative()) {
-            throw new IllegalArgumentException(what(op) + ": buffer " + index + " is on the Java heap; direct I/O "
-                    + "needs native memory (IoBuffers.allocate or an Arena)");
-        }
-        if (op == IoRequest.READ && segment.isReadOnly()) {
-            throw new IllegalArgumentException(what(op) + ": buffer " + index + " is read-only");
-        }
-        if (offset < 0) {
-            throw new IllegalArgumentException(what(op) + ": offset " + offset + " is negative");
-        }
-        if (!state.direct()) {
-            return;
-        }
-        int off = state.alignment().offset();
-        int mem = state.alignment().memory();
-        if ((offset & (off - 1)) != 0) {
-            throw new IllegalArgumentException(what(op) + ": offset " + offset + " is not a multiple of " + off
-                    + alignmentSource());
-        }
-        if ((segment.byteSize() & (off - 1)) != 0) {
-            throw new IllegalArgumentException(what(op) + ": length " + segment.byteSize() + " of buffer " + index
-                    + " is not a multiple of " + off + alignmentSource());
-        }
-        if ((segment.address() & (mem - 1)) != 0) {
-            throw new IllegalArgumentException(what(op) + ": buffer " + index + " address 0x"
-                    + Long.toHexString(segment.address()) + " is not aligned to " + mem + " bytes"
-                    + alignmentSource());
-        }
-    }
-
-    private String what(int op) {
-        return opName(op) + " " + state.path();
-    }
-
-    private String alignmentSource() {
-        return " (O_DIRECT alignment of " + state.path() + ", from " + state.alignment().source() + ")";
-    }
-
-    private void checkRange(int op, long offset, long length) {
-        if (op == IoRequest.WRITE && !state.writable()) {
-            throw new IllegalStateException("write " + state.path() + ": file was opened read-only");
-        }
-        if (op == IoRequest.READ && !state.readable()) {
-            throw new IllegalStateException("read " + state.path() + ": file was opened write-only");
-        }
-        if (offset + length < 0) {
-            throw new IllegalArgumentException(opName(op) + " " + state.path() + ": offset " + offset
-                    + " + length " + length + " overflows");
-        }
-    }
-
-    private static String opName(int op) {
-        return op == IoRequest.READ ? "read" : "write";
     }
 
     /**
