@@ -8,14 +8,8 @@ import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.deliver.Delivery;
 import io.dioring.deliver.LazyExecutor;
-import io.dioring.reap.EngineRing;
-import io.dioring.reap.RingThreads;
-import io.dioring.reap.RingThread;
-import io.dioring.reap.SharedRing;
-import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
 import io.dioring.request.RequestSink;
-import io.dioring.ring.Ring;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -63,10 +57,6 @@ public final class IoEngine implements AutoCloseable {
      */
     public static final String FILE_SYSTEM_ENGINE = "io.dioring.engine";
 
-    private static volatile String unavailabilityCause;
-    private static volatile boolean probed;
-    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_LOGGED =
-            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** How long close waits for callbacks still running before it frees the engine's memory. */
     private static final long DELIVERY_GRACE_SECONDS = 30;
@@ -79,10 +69,8 @@ public final class IoEngine implements AutoCloseable {
     private final Executor offloadExecutor = r -> lazyExecutor.get().execute(r);
     private final Delivery delivery;
     private final Backend backend;
-    /** The io_uring backend's rings; empty on THREADS. */
-    private final EngineRing[] rings;
-    /** The thread-pool backend; null on IO_URING. */
-    private final ThreadPoolSink threadPool;
+    /** The rings or the thread pool, asked, never told apart. */
+    private final EngineBackend engineBackend;
     private final Set<DirectFile> files = ConcurrentHashMap.newKeySet();
     private final Set<OwnedRing> ownedRings = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -173,27 +161,13 @@ public final class IoEngine implements AutoCloseable {
         this.delivery = new Delivery(config.completionMode() == CompletionMode.INLINE ? null : deferred,
                 offloadExecutor);
         if (backend == Backend.THREADS) {
-            this.rings = new EngineRing[0];
-            this.threadPool = new ThreadPoolSink("dioring-io", config.threads(), config.submitQueueCapacity(),
-                    delivery);
+            this.engineBackend = new PoolBackend(new ThreadPoolSink("dioring-io", config.threads(), config.submitQueueCapacity(),
+                    delivery));
             return;
         }
-        this.threadPool = null;
-        this.rings = new EngineRing[config.rings()];
         try {
-            for (int i = 0; i < rings.length; i++) {
-                rings[i] = config.submission() == Submission.CALLERS
-                        ? SharedRing.kernel("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
-                                config.submitQueueCapacity(), buffers.slabs())
-                        : new RingThread("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
-                                config.submitQueueCapacity(), buffers.slabs());
-            }
+            this.engineBackend = RingsBackend.create(config, delivery, buffers.slabs());
         } catch (IOException | RuntimeException e) {
-            for (EngineRing r : rings) {
-                if (r != null) {
-                    r.close(false);
-                }
-            }
             arena.close();
             throw e;
         }
@@ -221,28 +195,7 @@ public final class IoEngine implements AutoCloseable {
 
     /** The backend {@code requested} resolves to in this process: IO_URING or THREADS. */
     public static Backend chooseBackend(Backend requested) throws IOException {
-        String cause = unavailabilityCause();
-        return switch (requested) {
-            case THREADS -> Backend.THREADS;
-            case IO_URING -> {
-                if (cause != null) {
-                    throw new IOException("io_uring is unavailable: " + cause);
-                }
-                yield Backend.IO_URING;
-            }
-            case AUTO -> {
-                if (cause == null) {
-                    yield Backend.IO_URING;
-                }
-                if (FALLBACK_LOGGED.compareAndSet(false, true)) {
-                    System.getLogger("io.dioring").log(System.Logger.Level.INFO, "dioring: io_uring is unavailable ("
-                            + cause + "); using the thread-pool backend (pread/pwrite on platform threads), which "
-                            + "costs a thread per I/O in flight. EngineConfig.withBackend(Backend.THREADS) says so "
-                            + "explicitly; Backend.IO_URING fails instead");
-                }
-                yield Backend.THREADS;
-            }
-        };
+        return BackendChoice.choose(requested);
     }
 
     /** Which backend AUTO picks in this process, and why, in one line (for {@code dioring info}). */
@@ -259,7 +212,7 @@ public final class IoEngine implements AutoCloseable {
 
     /** Whether this process can use io_uring. */
     public static boolean isAvailable() {
-        return unavailabilityCause() == null;
+        return BackendChoice.unavailabilityCause() == null;
     }
 
     /**
@@ -267,45 +220,7 @@ public final class IoEngine implements AutoCloseable {
      * {@code kernel.io_uring_disabled} sysctl), or null when it can.
      */
     public static String unavailabilityCause() {
-        if (!probed) {
-            synchronized (IoEngine.class) {
-                if (!probed) {
-                    unavailabilityCause = probeAvailability();
-                    probed = true;
-                }
-            }
-        }
-        return unavailabilityCause;
-    }
-
-    private static String probeAvailability() {
-        try {
-            Ring ring = Ring.create(2, io.dioring.RingOptions.defaults().withoutSingleIssuer());
-            ring.close();
-            return null;
-        } catch (RingSetupException e) {
-            String sysctl = readSysctl();
-            return switch (e.errno()) {
-                case Errno.ENOSYS -> "io_uring_setup: ENOSYS: the kernel has no io_uring (Linux < 5.6, or built "
-                        + "without CONFIG_IO_URING), or a seccomp filter answers ENOSYS for it";
-                case Errno.EPERM, Errno.EACCES -> sysctl != null && !sysctl.equals("0")
-                        ? "disabled by sysctl kernel.io_uring_disabled = " + sysctl + " (io_uring_setup: "
-                                + Errno.name(e.errno()) + ")"
-                        : "io_uring_setup denied (" + Errno.name(e.errno())
-                                + "): a seccomp filter (containers often have one) or an LSM forbids it";
-                default -> e.getMessage();
-            };
-        } catch (Throwable t) {
-            return "cannot call into the kernel: " + t;
-        }
-    }
-
-    private static String readSysctl() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        return BackendChoice.unavailabilityCause();
     }
 
     /** The configuration this engine runs with. */
@@ -324,11 +239,7 @@ public final class IoEngine implements AutoCloseable {
      * @throws IllegalStateException on the THREADS backend: there is no ring
      */
     public io.dioring.RingSetup ringSetup() {
-        if (threadPool != null) {
-            throw new IllegalStateException("io_uring is not in use: this engine runs on the THREADS backend ("
-                    + threadPool + "); ringSetup() describes an io_uring ring");
-        }
-        return rings[0].ring().setup();
+        return engineBackend.ringSetup();
     }
 
     /**
@@ -336,14 +247,7 @@ public final class IoEngine implements AutoCloseable {
      * THREADS, the data and sync syscalls made (resubmissions and retries included).
      */
     public long slicesIssued() {
-        if (threadPool != null) {
-            return threadPool.syscalls();
-        }
-        long n = 0;
-        for (EngineRing r : rings) {
-            n += r.loop().slicesIssued();
-        }
-        return n;
+        return engineBackend.slicesIssued();
     }
 
     /**
@@ -352,14 +256,7 @@ public final class IoEngine implements AutoCloseable {
      * requests that went out inside another's preadv/pwritev.
      */
     public long coalescedRequests() {
-        if (threadPool != null) {
-            return threadPool.coalescedRequests();
-        }
-        long n = 0;
-        for (EngineRing r : rings) {
-            n += r.loop().coalescedRequests();
-        }
-        return n;
+        return engineBackend.coalescedRequests();
     }
 
     /**
@@ -369,40 +266,22 @@ public final class IoEngine implements AutoCloseable {
      * Linux before 5.19), in which case {@link #registeredBuffersRefusal()} says why.
      */
     public boolean registeredBuffers() {
-        for (EngineRing r : rings) {
-            if (r.ring() == null || !r.ring().registrations().followsSlabs()) {
-                return false;
-            }
-        }
-        return rings.length > 0;
+        return engineBackend.registeredBuffers();
     }
 
     /** Why a ring refused to register the pool's memory, or null (also on THREADS). */
     public String registeredBuffersRefusal() {
-        for (EngineRing r : rings) {
-            if (r.ring() != null && r.ring().registrations().refusal() != null) {
-                return r.ring().registrations().refusal();
-            }
-        }
-        return null;
+        return engineBackend.registeredBuffersRefusal();
     }
 
     /** SQEs issued as READ_FIXED/WRITE_FIXED so far, over every ring; 0 on THREADS. */
     public long fixedBufferSlices() {
-        long n = 0;
-        for (EngineRing r : rings) {
-            n += r.loop().fixedIssued();
-        }
-        return n;
+        return engineBackend.fixedBufferSlices();
     }
 
     /** io_uring_enter calls so far, over every ring thread; 0 on THREADS (no ring is entered). */
     public long enterCalls() {
-        long n = 0;
-        for (EngineRing r : rings) {
-            n += r.ring().enterCalls();
-        }
-        return n;
+        return engineBackend.enterCalls();
     }
 
     /** Whether the completion executor exists yet (it is created on first need). */
@@ -599,37 +478,16 @@ public final class IoEngine implements AutoCloseable {
         if (options == null) {
             throw new IllegalArgumentException("ownedRing: options must not be null");
         }
-        OwnedRing r = threadPool != null ? new OwnedRing(context, entries, threadPool) : new OwnedRing(context, entries, options);
+        OwnedRing r = engineBackend.ownedRing(context, entries, options);
         ownedRings.add(r);
         return r;
     }
 
     // ---- package-private plumbing for DirectFile and OwnedRing --------------------------
 
-    /** The ring thread for the caller: its own ring if it is one, else by thread id. */
+    /** Where the calling thread submits (see {@link EngineBackend#sinkForCurrentThread}). */
     RequestSink sinkForCurrentThread() {
-        if (threadPool != null) {
-            return threadPool;
-        }
-        EngineRing current = RingThreads.current();
-        if (current != null) {
-            for (EngineRing r : rings) {
-                if (r == current) {
-                    return r;
-                }
-            }
-        }
-        int n = rings.length;
-        int preferred = (int) Long.remainderUnsigned(Thread.currentThread().threadId(), n);
-        // Callers drive the rings themselves: take one nobody drives now, so callers on
-        // different CPUs do not queue behind one another; all driven, the preferred one.
-        for (int i = 0; i < n; i++) {
-            EngineRing r = rings[preferred + i < n ? preferred + i : preferred + i - n];
-            if (r.looksFree()) {
-                return r;
-            }
-        }
-        return rings[preferred];
+        return engineBackend.sinkForCurrentThread();
     }
 
     /**
@@ -638,8 +496,8 @@ public final class IoEngine implements AutoCloseable {
      * must not wait for requests that it may be the one to run.
      */
     boolean inOwnedRingHandler() {
-        if (threadPool != null && ThreadPoolSink.current() == threadPool) {
-            return true;
+        if (engineBackend.onOwnThread()) {
+            return true; // a ring's or the pool's own thread, running an inline callback
         }
         for (OwnedRing r : ownedRings) {
             if (r.inHandler()) {
@@ -655,13 +513,7 @@ public final class IoEngine implements AutoCloseable {
      * that errno, and refuses new ones.
      */
     public Throwable failure() {
-        for (EngineRing r : rings) {
-            Throwable f = r.failure();
-            if (f != null) {
-                return f;
-            }
-        }
-        return null;
+        return engineBackend.failure();
     }
 
     /** Whether every ring works ({@link #failure()} is null). */
@@ -715,22 +567,12 @@ public final class IoEngine implements AutoCloseable {
             }
             closed = true;
         }
-        for (EngineRing r : rings) {
-            r.close(cancel);
-        }
-        if (threadPool != null) {
-            threadPool.close(cancel);
-        }
-        if (RingThreads.current() != null || (threadPool != null && ThreadPoolSink.current() == threadPool)) {
+        engineBackend.close(cancel);
+        if (engineBackend.onOwnThread()) {
             // Called from an inline callback on one of our ring threads: it cannot wait for
             // itself. Finish on another thread once every ring has stopped.
             Thread.ofVirtual().name("dioring-close").start(() -> {
-                for (EngineRing r : rings) {
-                    r.close(cancel);
-                }
-                if (threadPool != null) {
-                    threadPool.close(cancel);
-                }
+                engineBackend.close(cancel);
                 release();
             });
             return;
