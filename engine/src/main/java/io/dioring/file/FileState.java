@@ -96,6 +96,11 @@ public final class FileState implements RequestFile {
     }
 
     @Override
+    public long knownSize() {
+        return size.get();
+    }
+
+    @Override
     public int sliceAlignment() {
         return direct ? alignment.offset() : 1;
     }

@@ -1,6 +1,7 @@
 package io.dioring.reap;
 
 import io.dioring.deliver.Delivery;
+import io.dioring.ffi.RwFlags;
 import io.dioring.jfr.IoEvents;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
@@ -399,6 +400,8 @@ public final class RingLoop {
             if (result > 0) {
                 slots.advance(slot, result);
             }
+            // A read issued with RWF_NOWAIT (Splitter.endOfFileFlags) goes again blocking.
+            slots.setRwFlags(slot, slots.rwFlags(slot) & ~RwFlags.RWF_NOWAIT);
             resubmit(slot);
             return;
         }

@@ -28,4 +28,10 @@ public interface RequestFile {
      * offset alignment, 1 without O_DIRECT.
      */
     int sliceAlignment();
+
+    /**
+     * The file's size as the engine last knew it (at open, then its own writes, truncation
+     * and preallocation): a hint for issuing reads, never for judging them.
+     */
+    long knownSize();
 }
