@@ -34,4 +34,10 @@ public interface RequestFile {
      * and preallocation): a hint for issuing reads, never for judging them.
      */
     long knownSize();
+
+    /** Whether reads may carry RWF_NOWAIT: true until the file refuses it (FUSE: EOPNOTSUPP). */
+    boolean nowaitReads();
+
+    /** The file refused RWF_NOWAIT: its reads go without it from now on. */
+    void refuseNowaitReads();
 }

@@ -91,12 +91,13 @@ public final class Splitter {
      * zram does. With RWF_NOWAIT it completes short right away and the engine judges it as
      * usual (a remainder off the alignment is end of file). An EAGAIN or a short remainder
      * goes again without the flag ({@code RingLoop}), so the hint costs at most a round trip.
-     * Not on files with raw outcomes: a short read there is final.
+     * Not on files with raw outcomes: a short read there is final. A file that refuses the
+     * flag (EOPNOTSUPP: FUSE) has the slice go again without it, and never gets it again.
      */
     static int endOfFileFlags(IoRequest r, long offset, int len) {
         RequestFile f = r.file();
         return r.op() == IoRequest.READ && f.direct() && !f.rawOutcomes() && offset + len > f.knownSize()
-                ? RwFlags.RWF_NOWAIT : 0;
+                && f.nowaitReads() ? RwFlags.RWF_NOWAIT : 0;
     }
 
     /**
