@@ -21,6 +21,7 @@ public final class FileState implements RequestFile {
     private final InFlightWrites inFlightWrites = new InFlightWrites();
     private volatile boolean coalescing = true;
     private volatile boolean rawOutcomes;
+    private volatile boolean nowaitRefused;
 
     public FileState(int fd, Path path, boolean direct, boolean readable, boolean writable,
             DioAlignment alignment, int maxIoBytes, long size) {
@@ -93,6 +94,21 @@ public final class FileState implements RequestFile {
 
     public void setRawOutcomes(boolean on) {
         rawOutcomes = on;
+    }
+
+    @Override
+    public long knownSize() {
+        return size.get();
+    }
+
+    @Override
+    public boolean nowaitReads() {
+        return !nowaitRefused;
+    }
+
+    @Override
+    public void refuseNowaitReads() {
+        nowaitRefused = true;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.dioring.reap;
 
 import io.dioring.deliver.Delivery;
+import io.dioring.ffi.Errno;
+import io.dioring.ffi.RwFlags;
 import io.dioring.jfr.IoEvents;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
@@ -393,12 +395,21 @@ public final class RingLoop {
             return;
         }
         boolean data = opcode != SqeEncoder.OP_FSYNC;
+        if (result == -Errno.EOPNOTSUPP && (slots.rwFlags(slot) & RwFlags.RWF_NOWAIT) != 0) {
+            // The file does not take RWF_NOWAIT (Splitter.endOfFileFlags): again without it, for good.
+            r.file().refuseNowaitReads();
+            slots.setRwFlags(slot, slots.rwFlags(slot) & ~RwFlags.RWF_NOWAIT);
+            resubmit(slot);
+            return;
+        }
         Aggregator.Verdict verdict = Aggregator.onSlice(r, slots.fileOffset(slot), slots.length(slot),
                 slots.relative(slot), result, slots.retry(slot) - 1, r.file().sliceAlignment(), data);
         if (verdict == Aggregator.Verdict.RESUBMIT) {
             if (result > 0) {
                 slots.advance(slot, result);
             }
+            // A read issued with RWF_NOWAIT (Splitter.endOfFileFlags) goes again blocking.
+            slots.setRwFlags(slot, slots.rwFlags(slot) & ~RwFlags.RWF_NOWAIT);
             resubmit(slot);
             return;
         }

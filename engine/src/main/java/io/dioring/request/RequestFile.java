@@ -28,4 +28,16 @@ public interface RequestFile {
      * offset alignment, 1 without O_DIRECT.
      */
     int sliceAlignment();
+
+    /**
+     * The file's size as the engine last knew it (at open, then its own writes, truncation
+     * and preallocation): a hint for issuing reads, never for judging them.
+     */
+    long knownSize();
+
+    /** Whether reads may carry RWF_NOWAIT: true until the file refuses it (FUSE: EOPNOTSUPP). */
+    boolean nowaitReads();
+
+    /** The file refused RWF_NOWAIT: its reads go without it from now on. */
+    void refuseNowaitReads();
 }

@@ -2,6 +2,7 @@ package io.dioring.split;
 
 import io.dioring.ffi.RwFlags;
 import io.dioring.request.IoRequest;
+import io.dioring.request.RequestFile;
 import io.dioring.ring.SqeEncoder;
 import io.dioring.ring.Slots;
 import java.lang.foreign.MemorySegment;
@@ -53,9 +54,9 @@ public final class Splitter {
             int opcode = r.op() == IoRequest.READ
                     ? (buf >= 0 ? SqeEncoder.OP_READ_FIXED : SqeEncoder.OP_READ)
                     : (buf >= 0 ? SqeEncoder.OP_WRITE_FIXED : SqeEncoder.OP_WRITE);
-            int slot = slots.acquire(r, opcode, r.offset() + c.issued, seg.address() + c.segPos, len, c.issued,
-                    Math.max(buf, 0));
-            slots.setRwFlags(slot, rwFlags);
+            long offset = r.offset() + c.issued;
+            int slot = slots.acquire(r, opcode, offset, seg.address() + c.segPos, len, c.issued, Math.max(buf, 0));
+            slots.setRwFlags(slot, rwFlags | endOfFileFlags(r, offset, len));
             c.outstanding++;
             sliceOut(r, len);
             encoder.encode(slot);
@@ -80,6 +81,23 @@ public final class Splitter {
     public static int rwFlags(IoRequest r) {
         return r.syncAfter() < 0 || r.length() == 0 ? 0
                 : r.syncAfter() == IoRequest.FSYNC ? RwFlags.RWF_SYNC : RwFlags.RWF_DSYNC;
+    }
+
+    /**
+     * RWF_NOWAIT for a slice of an O_DIRECT read that reaches past the file's known size; 0
+     * for any other slice. Such a read comes back short at end of file, and io_uring, seeing
+     * a short read of a regular file that it tried without blocking, retries the rest on an
+     * io-wq worker (a thread handoff per read) even when the device completed it inline, as
+     * zram does. With RWF_NOWAIT it completes short right away and the engine judges it as
+     * usual (a remainder off the alignment is end of file). An EAGAIN or a short remainder
+     * goes again without the flag ({@code RingLoop}), so the hint costs at most a round trip.
+     * Not on files with raw outcomes: a short read there is final. A file that refuses the
+     * flag (EOPNOTSUPP: FUSE) has the slice go again without it, and never gets it again.
+     */
+    static int endOfFileFlags(IoRequest r, long offset, int len) {
+        RequestFile f = r.file();
+        return r.op() == IoRequest.READ && f.direct() && !f.rawOutcomes() && offset + len > f.knownSize()
+                && f.nowaitReads() ? RwFlags.RWF_NOWAIT : 0;
     }
 
     /**

@@ -11,6 +11,8 @@ public final class RwFlags {
     public static final int RWF_DSYNC = 0x00000002;
     /** Per-write O_SYNC: data and all metadata durable on completion. */
     public static final int RWF_SYNC = 0x00000004;
+    /** Per-I/O non-blocking: fail with EAGAIN (or return short) rather than wait; on io_uring, never punted to io-wq. */
+    public static final int RWF_NOWAIT = 0x00000008;
 
     private RwFlags() {}
 }
