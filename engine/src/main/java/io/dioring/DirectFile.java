@@ -489,6 +489,7 @@ public final class DirectFile implements AutoCloseable {
         int outcome = CachedRead.attempt(r);
         if (outcome == CachedRead.DONE) {
             cachedReads.increment();
+            engine.cachedReads.increment();
             return true;
         }
         if (outcome == CachedRead.UNSUPPORTED) {

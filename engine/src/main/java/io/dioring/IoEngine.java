@@ -279,6 +279,17 @@ public final class IoEngine implements AutoCloseable {
         return n;
     }
 
+    /** Reads of every file, counted by DirectFile: done from the page cache on the caller, no ring. */
+    final java.util.concurrent.atomic.LongAdder cachedReads = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Blocking buffered reads the page cache held, copied on their caller's thread with no
+     * ring turn or pool call ({@link EngineConfig#cachedReads()}); not in {@link #slicesIssued()}.
+     */
+    public long cachedReads() {
+        return cachedReads.sum();
+    }
+
     /** io_uring_enter calls so far, over every ring thread; 0 on THREADS (no ring is entered). */
     public long enterCalls() {
         long n = 0;

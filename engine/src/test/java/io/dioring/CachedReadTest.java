@@ -96,6 +96,7 @@ class CachedReadTest {
                         slice.toArray(ValueLayout.JAVA_BYTE), "read " + i + " at " + offset);
             }
             assertEquals(200, f.cachedReads(), "every read found its bytes in the page cache");
+            assertEquals(200, engine.cachedReads(), "and the engine counted them");
             assertEquals(0, f.cachedReadMisses());
         }
     }
