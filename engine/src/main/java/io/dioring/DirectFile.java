@@ -1,5 +1,6 @@
 package io.dioring;
 
+import io.dioring.backend.CachedRead;
 import io.dioring.backend.CallerIo;
 import io.dioring.backend.PositionalIo;
 import io.dioring.deliver.Completion;
@@ -9,7 +10,6 @@ import io.dioring.ffi.linux.libc_h;
 import io.dioring.file.FileProbe;
 import io.dioring.file.FileState;
 import io.dioring.jfr.IoEvents;
-import io.dioring.reap.EngineRing;
 import io.dioring.reap.RingThreads;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
@@ -82,12 +82,21 @@ public final class DirectFile implements AutoCloseable {
     private final LongAdder writes = new LongAdder();
 
     private final boolean ownsDescriptor;
+    /**
+     * Whether blocking reads try the page cache on the caller first ({@link CachedRead}):
+     * buffered files of an engine with {@link EngineConfig#cachedReads()}; cleared for good
+     * when the file system refuses RWF_NOWAIT.
+     */
+    private volatile boolean triesCache;
+    private final LongAdder cachedReads = new LongAdder();
+    private final LongAdder cachedReadMisses = new LongAdder();
 
     DirectFile(EngineContext engine, FileState state, boolean ownsDescriptor) {
         this.engine = engine;
         this.state = state;
         this.checks = new RequestChecks(state);
         this.ownsDescriptor = ownsDescriptor;
+        this.triesCache = engine.config().cachedReads() && !state.direct();
         this.pendingListener = r -> {
             if (r.order().registeredWrite()) {
                 IoRequest released = state.inFlightWrites().onComplete(r);
@@ -172,6 +181,16 @@ public final class DirectFile implements AutoCloseable {
         return state.inFlightWrites().holds();
     }
 
+    /** Blocking reads the page cache held, copied on their caller's thread with no ring ({@link CachedRead}). */
+    public long cachedReads() {
+        return cachedReads.sum();
+    }
+
+    /** Blocking reads that tried the page cache and went on to the ring (not cached, in part or at all). */
+    public long cachedReadMisses() {
+        return cachedReadMisses.sum();
+    }
+
     FileState state() {
         return state;
     }
@@ -245,11 +264,15 @@ public final class DirectFile implements AutoCloseable {
     /**
      * Reads {@code dst.byteSize()} bytes at {@code offset}, blocking.
      *
+     * <p>On a buffered file the page cache is tried first, on this thread
+     * ({@link EngineConfig#cachedReads()}): what it holds whole is copied with no ring turn.
+     *
      * @return bytes read; fewer than asked only at end of file
      * @throws DirectIoException on an operating error
      */
     public long readFully(long offset, MemorySegment dst) throws IOException {
-        return blocking(prepareOne(IoRequest.READ, offset, dst, engine.pool()));
+        IoRequest r = prepareOne(IoRequest.READ, offset, dst, engine.pool());
+        return blocking(r, triesCache && dst.byteSize() <= state.maxIoBytes());
     }
 
     /**
@@ -259,7 +282,7 @@ public final class DirectFile implements AutoCloseable {
      * @throws DirectIoException on an operating error
      */
     public long writeFully(long offset, MemorySegment src) throws IOException {
-        return blocking(prepareOne(IoRequest.WRITE, offset, src, engine.pool()));
+        return blocking(prepareOne(IoRequest.WRITE, offset, src, engine.pool()), false);
     }
 
     /**
@@ -365,7 +388,8 @@ public final class DirectFile implements AutoCloseable {
         return engine.pool().take().set(op, state, offset, segments, null);
     }
 
-    private long blocking(IoRequest r) throws IOException {
+    /** Submits {@code r} and waits for it; {@code fromCache}: a read that tries the page cache first. */
+    private long blocking(IoRequest r, boolean fromCache) throws IOException {
         if (RingThreads.current() != null) {
             // The engine's ring thread (a ring thread, a caller-driven ring's reaper) running an
             // INLINE callback: it drives the ring this call would wait on, so nobody would reap it.
@@ -377,7 +401,7 @@ public final class DirectFile implements AutoCloseable {
         }
         r.ticket().awaitOn(Thread.currentThread());
         try {
-            dispatch(r, null);
+            dispatch(r, null, fromCache);
         } catch (InterruptedIOException | RuntimeException e) {
             r.recycle();
             throw e;
@@ -416,6 +440,11 @@ public final class DirectFile implements AutoCloseable {
      * request is left registered anywhere (not counted, not ordered against).
      */
     private void dispatch(IoRequest r, RequestSink sinkOrNull) throws InterruptedIOException {
+        dispatch(r, sinkOrNull, false);
+    }
+
+    /** {@link #dispatch}; {@code fromCache}: a blocking read, tried in the page cache once admitted. */
+    private void dispatch(IoRequest r, RequestSink sinkOrNull, boolean fromCache) throws InterruptedIOException {
         IoEvents.submitted(r); // JFR: the request's event starts here
         RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
         r.givenTo(sink);
@@ -431,13 +460,22 @@ public final class DirectFile implements AutoCloseable {
             extend(r, sink);
             return;
         }
-        issue(r, sink);
+        issue(r, sink, fromCache);
     }
 
     private void issue(IoRequest r, RequestSink sink) throws InterruptedIOException {
+        issue(r, sink, false);
+    }
+
+    private void issue(IoRequest r, RequestSink sink, boolean fromCache) throws InterruptedIOException {
         r.listenWith(pendingListener); // on completion: release ordering holds, count it out
         if (!state.inFlightWrites().admit(r)) {
             return; // held; released to its sink when the writes it waits for are done
+        }
+        // Admitted: no write in flight overlaps it, so the page cache has what a ring would read.
+        if (fromCache && readCached(r)) {
+            Completion.deliver(r); // its waiter is this thread: marks it delivered
+            return;
         }
         try {
             sink.accept(r);
@@ -446,6 +484,21 @@ public final class DirectFile implements AutoCloseable {
             pendingListener.onComplete(r); // not taken: unregister it and count it out
             throw e;
         }
+    }
+
+    /** Tries an admitted blocking read in the page cache ({@link CachedRead}): whether it was done there. */
+    private boolean readCached(IoRequest r) {
+        int outcome = CachedRead.attempt(r);
+        if (outcome == CachedRead.DONE) {
+            cachedReads.increment();
+            engine.cachedRead();
+            return true;
+        }
+        if (outcome == CachedRead.UNSUPPORTED) {
+            triesCache = false; // the file system has no non-blocking reads: never ask again
+        }
+        cachedReadMisses.increment();
+        return false;
     }
 
     private void requestFinished() {

@@ -27,10 +27,14 @@ import java.util.concurrent.Executor;
  *        be set up, else the thread pool)
  * @param submission who enters the io_uring rings: the callers themselves
  *        ({@link Submission#CALLERS}, the default) or one thread per ring. Unused on THREADS
+ * @param cachedReads whether a blocking read of a file opened without O_DIRECT
+ *        ({@code DirectFile.readFully}, the {@code FileChannel} view's reads) first tries
+ *        preadv2(2) with RWF_NOWAIT on the calling thread: what the page cache holds is copied
+ *        there, with no ring turn; anything else goes to the ring as before. On by default
  */
 public record EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
         Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing,
-        int threads, Backend backend, Submission submission) {
+        int threads, Backend backend, Submission submission, boolean cachedReads) {
 
     /** 1 MiB: past this, bigger SQEs buy nothing on the devices we measured. */
     public static final int DEFAULT_MAX_IO_BYTES = 1 << 20;
@@ -49,6 +53,14 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
 
     /** Platform threads of the {@link Backend#THREADS} pool unless configured: 32. */
     public static final int DEFAULT_THREADS = 32;
+
+    /** The configuration without the cached-reads switch: cached reads on. */
+    public EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
+            Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing,
+            int threads, Backend backend, Submission submission) {
+        this(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, submitQueueCapacity,
+                coalescing, threads, backend, submission, true);
+    }
 
     /** The configuration without the submission choice: {@link Submission#CALLERS}. */
     public EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
@@ -94,65 +106,71 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
      */
     public static EngineConfig defaults() {
         return new EngineConfig(DEFAULT_RINGS, 128, DEFAULT_MAX_IO_BYTES, CompletionMode.DEFERRED, null,
-                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO, Submission.CALLERS);
+                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO, Submission.CALLERS, true);
     }
 
     public EngineConfig withRings(int n) {
         return new EngineConfig(n, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend, submission);
+                submitQueueCapacity, coalescing, threads, backend, submission, cachedReads);
     }
 
     public EngineConfig withQueueDepth(int n) {
         return new EngineConfig(rings, n, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend, submission);
+                submitQueueCapacity, coalescing, threads, backend, submission, cachedReads);
     }
 
     public EngineConfig withMaxIoBytes(int n) {
         return new EngineConfig(rings, queueDepth, n, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend, submission);
+                submitQueueCapacity, coalescing, threads, backend, submission, cachedReads);
     }
 
     public EngineConfig withCompletionMode(CompletionMode mode) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, mode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend, submission);
+                submitQueueCapacity, coalescing, threads, backend, submission, cachedReads);
     }
 
     public EngineConfig withCompletionExecutor(Executor executor) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, executor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend, submission);
+                submitQueueCapacity, coalescing, threads, backend, submission, cachedReads);
     }
 
     public EngineConfig withRingOptions(RingOptions options) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, options,
-                submitQueueCapacity, coalescing, threads, backend, submission);
+                submitQueueCapacity, coalescing, threads, backend, submission, cachedReads);
     }
 
     public EngineConfig withSubmitQueueCapacity(int n) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, n,
-                coalescing, threads, backend, submission);
+                coalescing, threads, backend, submission, cachedReads);
     }
 
     /** Turns coalescing of adjacent requests into one READV/WRITEV SQE on or off. */
     public EngineConfig withCoalescing(boolean on) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, on, threads, backend, submission);
+                submitQueueCapacity, on, threads, backend, submission, cachedReads);
     }
 
     /** Platform threads of the {@link Backend#THREADS} pool (see {@link #threads()}). */
     public EngineConfig withThreads(int n) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, n, backend, submission);
+                submitQueueCapacity, coalescing, n, backend, submission, cachedReads);
     }
 
     /** Who executes the I/O: io_uring, the thread pool, or AUTO (io_uring where it can be set up). */
     public EngineConfig withBackend(Backend b) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, b, submission);
+                submitQueueCapacity, coalescing, threads, b, submission, cachedReads);
     }
 
     /** Who enters the io_uring rings: the callers, or a thread per ring (see {@link Submission}). */
     public EngineConfig withSubmission(Submission s) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
-                submitQueueCapacity, coalescing, threads, backend, s);
+                submitQueueCapacity, coalescing, threads, backend, s, cachedReads);
+    }
+
+    /** Turns the page-cache fast path of blocking buffered reads on or off (see {@link #cachedReads()}). */
+    public EngineConfig withCachedReads(boolean on) {
+        return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
+                submitQueueCapacity, coalescing, threads, backend, submission, on);
     }
 }

@@ -13,6 +13,9 @@ import java.util.function.BooleanSupplier;
  * into the engine.
  */
 interface EngineContext {
+    /** The engine's configuration. */
+    EngineConfig config();
+
     RequestPool pool();
 
     /** The backend for the calling thread: a ring (its own, else one nobody drives), or the thread pool. */
@@ -47,4 +50,7 @@ interface EngineContext {
 
     /** Requests the engine's rings merged into another's SQE. */
     long coalescedRequests();
+
+    /** A blocking read was copied from the page cache on its caller (counted for {@code IoEngine.cachedReads}). */
+    void cachedRead();
 }

@@ -89,6 +89,16 @@ public final class IoEngine implements AutoCloseable {
     /** What the engine's files, owned rings and batches see of it. */
     private final EngineContext context = new EngineContext() {
         @Override
+        public EngineConfig config() {
+            return config;
+        }
+
+        @Override
+        public void cachedRead() {
+            cachedReads.increment();
+        }
+
+        @Override
         public RequestPool pool() {
             return pool;
         }
@@ -277,6 +287,17 @@ public final class IoEngine implements AutoCloseable {
     /** SQEs issued as READ_FIXED/WRITE_FIXED so far, over every ring; 0 on THREADS. */
     public long fixedBufferSlices() {
         return engineBackend.fixedBufferSlices();
+    }
+
+    /** Reads of every file, counted by DirectFile: done from the page cache on the caller, no ring. */
+    private final java.util.concurrent.atomic.LongAdder cachedReads = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * Blocking buffered reads the page cache held, copied on their caller's thread with no
+     * ring turn or pool call ({@link EngineConfig#cachedReads()}); not in {@link #slicesIssued()}.
+     */
+    public long cachedReads() {
+        return cachedReads.sum();
     }
 
     /** io_uring_enter calls so far, over every ring thread; 0 on THREADS (no ring is entered). */

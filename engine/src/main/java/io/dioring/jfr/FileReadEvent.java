@@ -47,7 +47,7 @@ public final class FileReadEvent extends jdk.jfr.Event {
     int errno;
 
     @Label("Backend")
-    @Description("What carried it: io_uring, threads (the thread-pool backend), or syscall (an extending "
-            + "write made with pwrite on its submitter's thread)")
+    @Description("What carried it: io_uring, threads (the thread-pool backend), or syscall (a buffered read "
+            + "the page cache held, copied with preadv2 RWF_NOWAIT on its submitter's thread)")
     String backend;
 }

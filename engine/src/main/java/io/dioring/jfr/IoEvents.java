@@ -23,7 +23,9 @@ public final class IoEvents {
     public static final String THREADS = "threads";
     /**
      * What {@code backend} says for an extending write made with pwrite(2) on its submitter's
-     * thread (it would gain nothing from the ring: see {@code io.dioring.backend.CallerIo}).
+     * thread (it would gain nothing from the ring: see {@code io.dioring.backend.CallerIo}), and
+     * for a buffered read the page cache held, copied on its submitter's thread
+     * ({@code io.dioring.backend.CachedRead}).
      */
     public static final String SYSCALL = "syscall";
 

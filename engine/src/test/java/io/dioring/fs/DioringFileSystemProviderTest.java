@@ -182,9 +182,10 @@ class DioringFileSystemProviderTest {
             FileSystem fs = engine.fileSystem();
             Path f = fs.getPath(tmp.toString(), "over");
             Files.write(f, new byte[] {1, 2, 3});
-            long before = engine.slicesIssued();
+            long before = engine.slicesIssued() + engine.cachedReads();
             assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(f));
-            assertTrue(engine.slicesIssued() > before, "the read went through this engine");
+            assertTrue(engine.slicesIssued() + engine.cachedReads() > before,
+                    "the read went through this engine (its ring, or the page cache on the caller)");
             fs.close();
             assertThrows(java.nio.file.ClosedFileSystemException.class, () -> Files.readAllBytes(f));
         }

@@ -88,6 +88,10 @@ public class LuceneQueries {
     @Param({"256"})
     public int vthreads;
 
+    /** The dioring stores' {@code EngineConfig.cachedReads}: buffered reads the page cache holds copied on the caller. */
+    @Param({"true"})
+    public boolean cachedReads;
+
     private IoEngine engine;
     private FileSystem fileSystem;
     private Directory directory;
@@ -136,7 +140,8 @@ public class LuceneQueries {
             case "platform" -> new NIOFSDirectory(index);
             case "platformDirect" -> new DirectReads(new NIOFSDirectory(index));
             case "dioring", "dioringDirect" -> {
-                engine = IoEngine.create(BenchFiles.engineConfig().withQueueDepth(Math.max(128, vthreads)));
+                engine = IoEngine.create(BenchFiles.engineConfig().withQueueDepth(Math.max(128, vthreads))
+                        .withCachedReads(cachedReads));
                 fileSystem = engine.fileSystem();
                 Path p = fileSystem.getPath(index.toString());
                 yield store.equals("dioring") ? new NIOFSDirectory(p) : new DirectReads(new NIOFSDirectory(p));

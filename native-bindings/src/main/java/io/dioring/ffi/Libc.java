@@ -39,6 +39,7 @@ public final class Libc {
     private static final MemorySegment LSEEK = ErrnoCapture.symbol("lseek");
     private static final MemorySegment PREADV = ErrnoCapture.symbol("preadv");
     private static final MemorySegment PWRITEV = ErrnoCapture.symbol("pwritev");
+    private static final MemorySegment PREADV2 = ErrnoCapture.symbol("preadv2");
     private static final MemorySegment PWRITEV2 = ErrnoCapture.symbol("pwritev2");
     private static final MemorySegment POSIX_FADVISE = ErrnoCapture.symbol("posix_fadvise");
     private static final MemorySegment STRERROR = ErrnoCapture.symbol("strerror");
@@ -167,6 +168,17 @@ public final class Libc {
      */
     public static long preadv(int fd, MemorySegment iovecs, int count, long offset) {
         return longCall(PREADV, fd, ErrnoCapture.address(iovecs), count, offset, 0);
+    }
+
+    /**
+     * preadv2(2): {@link #preadv} with per-read {@code flags} ({@link RwFlags}: RWF_NOWAIT
+     * copies only what the page cache holds and fails with EAGAIN rather than wait for the
+     * device).
+     *
+     * @return bytes read or -errno
+     */
+    public static long preadv2(int fd, MemorySegment iovecs, int count, long offset, int flags) {
+        return longCall(PREADV2, fd, ErrnoCapture.address(iovecs), count, offset, flags);
     }
 
     /** pwritev(2): writes the {@code count} buffers of the iovec array; see {@link #preadv}. */
