@@ -2,9 +2,7 @@ package io.dioring;
 
 import io.dioring.deliver.Completion;
 import io.dioring.reap.RingThreads;
-import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
-import io.dioring.request.RequestSink;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
@@ -71,7 +69,7 @@ import java.util.Objects;
 public final class IoBatch {
     private final DirectFile file;
     private final EngineContext engine;
-    private final Collector collector = new Collector();
+    private final BatchCollector collector = new BatchCollector(this::notTaken);
     private DirectFile[] files;
     private int[] ops;
     private long[] offsets;
@@ -241,7 +239,7 @@ public final class IoBatch {
         ran = size;
         submitter = Thread.currentThread();
         try {
-            collector.sink = engine.sinkForCurrentThread();
+            collector.start(engine.sinkForCurrentThread());
             for (int i = 0; i < size; i++) {
                 results[i] = 0;
                 failures[i] = null;
@@ -254,7 +252,7 @@ public final class IoBatch {
                 }
                 r.ticket().awaitOn(submitter);
                 requests[i] = r;
-                collector.entry = i;
+                collector.entry(i, files[i]);
                 try {
                     files[i].dispatchEntry(r, collector);
                 } catch (InterruptedIOException | RuntimeException e) {
@@ -301,11 +299,18 @@ public final class IoBatch {
                 }
             }
         } finally {
-            collector.sink = null;
+            collector.end();
             submitter = null;
             running = false;
         }
         return failed;
+    }
+
+    /** A request the ring would not take, unregistered by the collector: entry {@code i} fails. */
+    private void notTaken(IoRequest r, int i, Throwable e) {
+        requests[i] = null;
+        r.recycle();
+        fail(i, e);
     }
 
     private void fail(int i, Throwable t) {
@@ -346,75 +351,6 @@ public final class IoBatch {
         if (i < 0 || i >= ran) {
             throw new IndexOutOfBoundsException("batch entry " + i + " has no result: the last run of this batch "
                     + "had " + ran + " entries (indexes 0 to " + (ran - 1) + ")");
-        }
-    }
-
-    /**
-     * What the batch's requests are dispatched to: it keeps the requests a ring would take and
-     * hands them to the ring all together ({@link RequestSink#acceptAll}) once every entry is
-     * dispatched. An extending write is the exception: its dispatch waits for it, so it goes
-     * at once, with what was kept before it.
-     */
-    private final class Collector implements RequestSink {
-        RequestSink sink;
-        int entry;
-        private IoRequest[] kept = new IoRequest[0];
-        private int[] keptEntry = new int[0];
-        private int count;
-
-        void grow(int n) {
-            kept = Arrays.copyOf(kept, n);
-            keptEntry = Arrays.copyOf(keptEntry, n);
-        }
-
-        @Override
-        public void accept(IoRequest r) throws InterruptedIOException {
-            r.givenTo(sink);
-            if (files[entry].mayExtend(r)) {
-                // Extending: DirectFile waits for it under the size lock right after this call.
-                flush();
-                sink.accept(r);
-                return;
-            }
-            kept[count] = r;
-            keptEntry[count++] = entry;
-        }
-
-        @Override
-        public void release(IoRequest r) {
-            // Held behind a write, released now: it goes to the ring on its own.
-            r.givenTo(sink);
-            sink.release(r);
-        }
-
-        void flush() {
-            int i = 0;
-            while (i < count) {
-                i = sink.acceptAll(kept, i, count);
-                if (i < count) {
-                    IoRequest r = kept[i];
-                    try {
-                        sink.accept(r); // waits for room (the ring is being drained meanwhile)
-                    } catch (InterruptedIOException | RuntimeException e) {
-                        notTaken(r, keptEntry[i], e);
-                    }
-                    i++;
-                }
-            }
-            Arrays.fill(kept, 0, count, null);
-            count = 0;
-        }
-
-        /** As DirectFile.issue does for a request its sink refused: unregister it, count it out. */
-        private void notTaken(IoRequest r, int i, Throwable e) {
-            CompletionListener<IoRequest> listener = r.listener();
-            r.listenWith(null);
-            if (listener != null) {
-                listener.onComplete(r);
-            }
-            requests[i] = null;
-            r.recycle();
-            fail(i, e);
         }
     }
 }

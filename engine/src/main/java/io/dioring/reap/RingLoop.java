@@ -3,22 +3,17 @@ package io.dioring.reap;
 import io.dioring.deliver.Delivery;
 import io.dioring.ffi.Errno;
 import io.dioring.ffi.RwFlags;
-import io.dioring.jfr.IoEvents;
 import io.dioring.request.IoRequest;
 import io.dioring.ring.IoRing;
 import io.dioring.ring.Slots;
 import io.dioring.ring.SqeEncoder;
-import io.dioring.split.Coalescer;
-import io.dioring.split.Splitter;
-import java.util.ArrayDeque;
 import java.util.function.LongConsumer;
 
 /**
- * The data path on one ring, in its order, single-owner: requests wait here, are split
- * ({@link Splitter}) or merged ({@link Coalescer}) into slices of at most
- * {@code maxIoBytes}, one slot and one SQE each ({@link SqeEncoder}), submitted in
- * batches, reaped, aggregated into one result per request ({@link Aggregator},
- * {@link MergedSplit}) and delivered ({@link Delivery}).
+ * The data path on one ring, in its order, single-owner: requests wait here and are split
+ * or merged into slices of at most {@code maxIoBytes}, one slot and one SQE each
+ * ({@link IssueQueue}), submitted in batches, reaped, aggregated into one result per request
+ * ({@link Aggregator}, {@link MergedSplit}) and delivered ({@link RingFinish}).
  *
  * <p>Reap first, then dispatch: CQEs are copied out and the CQ head released before any
  * completion logic runs, in batches of at most the CQ size. A reap never nests in another.
@@ -28,44 +23,27 @@ import java.util.function.LongConsumer;
  * overflow it; the CQ's overflow counter is read on every reap all the same.
  */
 public final class RingLoop {
-    /** user_data of the engine's own cancel SQEs. */
-    private static final long CANCEL_USER_DATA = Slots.RESERVED | 2;
     /** Buffers per merged SQE at most (see {@link SqeEncoder#MAX_IOVECS_PER_SQE}). */
     public static final int MAX_IOVECS_PER_SQE = SqeEncoder.MAX_IOVECS_PER_SQE;
 
     private final IoRing ring;
     private final Slots slots;
     private final SqeEncoder encoder;
-    private final Splitter splitter;
-    private final Coalescer coalescer;
+    private final IssueQueue issue;
+    private final RingFinish finish;
     private final MergedSplit mergedSplit = new MergedSplit();
-    private final ArrayDeque<IoRequest> waiting = new ArrayDeque<>();
-    /** Slots whose slice must be issued again (short or EAGAIN), waiting for SQ space. */
-    private final ResubmitQueue resubmit;
     private final long[] cqUserData;
     private final int[] cqResult;
-    private final Delivery delivery;
     private final LongConsumer reservedCompletion;
     /** Set while {@link #reap} dispatches: a reap must never nest in another (its CQE copies would be overwritten). */
     private boolean reaping;
 
-    private long requestsCompleted;
     private long staleCompletions;
     private long cqOverflows;
-    private int reservedInFlight;
-    /** Set by {@link #cancelAll}: an ECANCELED from here on is ours, and reads as the engine's cancellation. */
-    private boolean cancelled;
-    private final int reservedBound;
     /** Requests queued by handlers during a reap that get submitted at once; 0 waits for the reap's end. */
     private int submitBatch;
     /** Run between two CQEs' dispatch to pull in requests queued elsewhere; null for none. */
     private Runnable refill;
-    /**
-     * Whether results reaped now may run their callbacks here: true on a ring's own thread;
-     * false while a submitting caller drives a shared ring, which runs nobody's callbacks
-     * (seed 001): it wakes waiters and hands the rest on ({@link Delivery#offRing}).
-     */
-    private boolean callbacksHere = true;
 
     /**
      * @param ring the ring to drive
@@ -85,14 +63,11 @@ public final class RingLoop {
         this.ring = ring;
         this.slots = new Slots(maxInFlight);
         this.encoder = new SqeEncoder(ring, slots);
-        this.splitter = new Splitter(slots, encoder);
-        this.coalescer = new Coalescer(slots, encoder);
-        this.resubmit = new ResubmitQueue(maxInFlight);
+        this.finish = new RingFinish(delivery);
+        this.issue = new IssueQueue(ring, slots, encoder, reservedSqes, finish);
         this.cqUserData = new long[ring.cqEntries()];
         this.cqResult = new int[ring.cqEntries()];
-        this.delivery = delivery;
         this.reservedCompletion = reservedCompletion;
-        this.reservedBound = reservedSqes;
     }
 
     public IoRing ring() {
@@ -101,7 +76,7 @@ public final class RingLoop {
 
     /** Queues a request to be split and issued on the next {@link #prepare()}. */
     public void add(IoRequest r) {
-        waiting.addLast(r);
+        issue.add(r);
     }
 
     /** Slices in the kernel's hands. */
@@ -111,12 +86,12 @@ public final class RingLoop {
 
     /** Requests queued here but not fully issued. */
     public int waitingCount() {
-        return waiting.size();
+        return issue.waitingCount();
     }
 
     /** Whether anything is queued, being resubmitted or in flight. */
     public boolean busy() {
-        return !waiting.isEmpty() || !resubmit.isEmpty() || slots.used() > 0 || reservedInFlight > 0;
+        return issue.pending() > 0 || slots.used() > 0 || issue.reservedInFlight() > 0;
     }
 
     /** SQEs written so far for data and sync slices (resubmissions included). */
@@ -125,7 +100,7 @@ public final class RingLoop {
     }
 
     public long requestsCompleted() {
-        return requestsCompleted;
+        return finish.requestsCompleted();
     }
 
     /**
@@ -133,7 +108,7 @@ public final class RingLoop {
      * saved (seed 004).
      */
     public long coalescedRequests() {
-        return coalescer.coalescedRequests();
+        return issue.coalescedRequests();
     }
 
     /** Times the CQ was found overflowed (a bug if ever non-zero: the in-flight bound prevents it). */
@@ -196,18 +171,18 @@ public final class RingLoop {
         this.refill = refill;
     }
 
-    /** Sets whether results reaped from now on may run their callbacks on this thread (see the field). */
+    /** Sets whether results reaped from now on may run their callbacks on this thread (see {@link RingFinish}). */
     public void callbacksHere(boolean here) {
-        callbacksHere = here;
+        finish.callbacksHere(here);
     }
 
     public boolean callbacksHere() {
-        return callbacksHere;
+        return finish.callbacksHere();
     }
 
     /** Whether slices wait to be issued again (short, EAGAIN), for the next {@link #prepare}. */
     public boolean hasResubmissions() {
-        return !resubmit.isEmpty();
+        return issue.hasResubmissions();
     }
 
     /** CQEs that matched no live slot (a bug if ever non-zero; counted, never applied). */
@@ -222,29 +197,7 @@ public final class RingLoop {
      * @return SQEs written
      */
     public int prepare() {
-        long before = encoder.sqesEncoded();
-        while (!resubmit.isEmpty() && ring.sqSpace() > 0) {
-            encoder.encode(resubmit.poll());
-        }
-        while (!waiting.isEmpty()) {
-            IoRequest r = waiting.peekFirst();
-            if (r.completed()) {
-                waiting.pollFirst(); // finished elsewhere and handed here to be delivered on this thread
-                delivery.onRing(r);
-                continue;
-            }
-            if (Coalescer.coalescible(r) && encoder.hasRoom() && coalescer.coalesce(waiting)) {
-                continue;
-            }
-            if (!splitter.split(r)) {
-                break;
-            }
-            waiting.pollFirst();
-            if (r.cursor().outstanding() == 0) {
-                finish(r); // nothing to issue (zero length, or failed before its first slice)
-            }
-        }
-        return (int) (encoder.sqesEncoded() - before);
+        return issue.prepare();
     }
 
     /**
@@ -255,29 +208,13 @@ public final class RingLoop {
      * @return false when the SQ has no room now (try again after reaping)
      */
     public boolean cancelAll() {
-        cancelled = true;
-        if (slots.used() == 0) {
-            return true;
-        }
-        if (ring.sqSpace() == 0) {
-            return false;
-        }
-        if (reservedInFlight >= reservedBound) {
-            return false;
-        }
-        encoder.encodeCancelAll(CANCEL_USER_DATA);
-        reservedInFlight++;
-        return true;
+        finish.cancelled();
+        return issue.cancelAll();
     }
 
     /** Writes an SQE of the engine's own (a wake-up read, say); its CQE goes to {@code reservedCompletion}. */
     public boolean prepareReserved(int opcode, int fd, long address, int length, long userData) {
-        if (ring.sqSpace() == 0 || reservedInFlight >= reservedBound) {
-            return false;
-        }
-        encoder.encodeReserved(opcode, fd, address, length, Slots.RESERVED | userData);
-        reservedInFlight++;
-        return true;
+        return issue.prepareReserved(opcode, fd, address, length, Slots.RESERVED | userData);
     }
 
     /**
@@ -286,7 +223,7 @@ public final class RingLoop {
      * thread calls it for each request it takes from its inbox.
      */
     public void submitIfBatchFull() {
-        if (submitBatch > 0 && waiting.size() + resubmit.size() >= submitBatch && prepare() > 0) {
+        if (submitBatch > 0 && issue.pending() >= submitBatch && prepare() > 0) {
             ring.submit(false);
         }
     }
@@ -318,7 +255,7 @@ public final class RingLoop {
                 }
                 submitIfBatchFull();
             }
-            assert slots.used() + reservedInFlight <= ring.cqEntries() : "more in flight than the CQ holds";
+            assert slots.used() + issue.reservedInFlight() <= ring.cqEntries() : "more in flight than the CQ holds";
             return n;
         } finally {
             reaping = false;
@@ -352,24 +289,24 @@ public final class RingLoop {
             }
             for (IoRequest m = r; m != null; ) {
                 IoRequest next = m.cursor().unlinkNextMerged();
-                if (m.cursor().outstanding() <= 0 && !m.completed() && !waiting.contains(m)) { // else failed below
+                if (m.cursor().outstanding() <= 0 && !m.completed() && !issue.isWaiting(m)) { // else failed below
                     m.cursor().settle();
-                    finish(m);
+                    finish.finish(m);
                     failed++;
                 }
                 m = next;
             }
         }
-        resubmit.clear();
+        issue.clearResubmissions();
         IoRequest r;
-        while ((r = waiting.pollFirst()) != null) {
+        while ((r = issue.pollWaiting()) != null) {
             if (r.completed()) {
-                delivery.onRing(r);
+                finish.onRing(r);
                 continue;
             }
             Aggregator.fail(r, errno, r.offset(), r.length(), detail);
             r.cursor().settle();
-            finish(r);
+            finish.finish(r);
             failed++;
         }
         return failed;
@@ -377,8 +314,8 @@ public final class RingLoop {
 
     private void dispatch(long userData, int result) {
         if (userData < 0) {
-            reservedInFlight--;
-            if (userData != CANCEL_USER_DATA && reservedCompletion != null) {
+            issue.reservedDone();
+            if (userData != IssueQueue.CANCEL_USER_DATA && reservedCompletion != null) {
                 reservedCompletion.accept(userData & ~Slots.RESERVED);
             }
             return;
@@ -399,7 +336,7 @@ public final class RingLoop {
             // The file does not take RWF_NOWAIT (Splitter.endOfFileFlags): again without it, for good.
             r.file().refuseNowaitReads();
             slots.setRwFlags(slot, slots.rwFlags(slot) & ~RwFlags.RWF_NOWAIT);
-            resubmit(slot);
+            issue.resubmit(slot);
             return;
         }
         Aggregator.Verdict verdict = Aggregator.onSlice(r, slots.fileOffset(slot), slots.length(slot),
@@ -410,7 +347,7 @@ public final class RingLoop {
             }
             // A read issued with RWF_NOWAIT (Splitter.endOfFileFlags) goes again blocking.
             slots.setRwFlags(slot, slots.rwFlags(slot) & ~RwFlags.RWF_NOWAIT);
-            resubmit(slot);
+            issue.resubmit(slot);
             return;
         }
         slots.release(slot);
@@ -424,21 +361,11 @@ public final class RingLoop {
                     && r.outcome().errno() == 0 && data) {
                 // The data is in; make it durable before the request completes: its sync phase.
                 r.cursor().beginSync();
-                waiting.addFirst(r);
+                issue.addFirst(r);
                 return;
             }
-            finish(r);
+            finish.finish(r);
         }
-    }
-
-    /**
-     * Queues {@code slot} to be issued again, retiring this CQE's generation now: while the
-     * slot waits for SQ space, a repeat of its user_data must count as stale, not be applied
-     * a second time.
-     */
-    private void resubmit(int slot) {
-        slots.issue(slot);
-        resubmit.push(slot);
     }
 
     /**
@@ -448,7 +375,7 @@ public final class RingLoop {
      */
     private void completeMerged(int slot, int result) {
         if (Aggregator.retryable(result, slots.retry(slot) - 1)) {
-            resubmit(slot);
+            issue.resubmit(slot);
             return;
         }
         IoRequest head = slots.request(slot);
@@ -459,14 +386,8 @@ public final class RingLoop {
         }
         // Back to the front of the queue, in file order: the last one first.
         for (int i = mergedSplit.againCount - 1; i >= 0; i--) {
-            waiting.addFirst(mergedSplit.again[i]);
+            issue.addFirst(mergedSplit.again[i]);
         }
         mergedSplit.clear();
-    }
-
-    /** Computes the single result, releases holds, and delivers (here or on the executor). */
-    private void finish(IoRequest r) {
-        requestsCompleted++;
-        delivery.finish(r, cancelled, IoEvents.IO_URING, callbacksHere);
     }
 }
