@@ -312,6 +312,49 @@ class AsyncChannelConformanceTest {
         }
     }
 
+    /**
+     * A thousand reads start no thread each: platform threads counted by the ThreadMXBean,
+     * virtual ones by JFR's jdk.VirtualThreadStart (the bean counts only platform threads).
+     */
+    @org.junit.jupiter.api.Test
+    void noThreadPerOperation() throws Exception {
+        Path f = path(true, "threads");
+        Files.write(f, new byte[1 << 20]);
+        try (AsynchronousFileChannel ch = AsynchronousFileChannel.open(f, READ)) {
+            for (int i = 0; i < 100; i++) { // warm: the engine's rings and completion threads
+                assertEquals(4096, get(ch.read(ByteBuffer.allocate(4096), i * 4096L)));
+            }
+            java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+            Path jfr = tmp.resolve("threads.jfr");
+            long started;
+            try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
+                rec.enable("jdk.VirtualThreadStart");
+                rec.start();
+                Thread.ofVirtual().start(() -> { }).join(); // the probe sees virtual threads
+                long before = bean.getTotalStartedThreadCount();
+                java.util.List<java.util.concurrent.Future<Integer>> reads = new java.util.ArrayList<>();
+                for (int i = 0; i < 1000; i++) {
+                    reads.add(ch.read(i % 2 == 0 ? ByteBuffer.allocate(1024) : ByteBuffer.allocateDirect(1024),
+                            (i % 1024) * 1024L));
+                }
+                for (java.util.concurrent.Future<Integer> r : reads) {
+                    assertEquals(1024, get(r));
+                }
+                CompletableFuture<Integer> h = new CompletableFuture<>();
+                ch.read(ByteBuffer.allocate(10), 0, null, handler(h));
+                assertEquals(10, h.get(30, TimeUnit.SECONDS));
+                started = bean.getTotalStartedThreadCount() - before;
+                rec.stop();
+                rec.dump(jfr);
+            }
+            long virtual = jdk.jfr.consumer.RecordingFile.readAllEvents(jfr).stream()
+                    .filter(e -> e.getEventType().getName().equals("jdk.VirtualThreadStart")).count();
+            assertTrue(virtual >= 1, "JFR saw no virtual thread start: the probe does not work");
+            assertTrue(virtual < 50, virtual + " virtual threads started for 1000 reads");
+            assertTrue(started < 50, started + " platform threads started for 1000 reads");
+        }
+    }
+
     @ParameterizedTest(name = "dioring={0}")
     @ValueSource(booleans = {false, true})
     void closeWithOperationsInFlight(boolean dioring) throws Exception {
