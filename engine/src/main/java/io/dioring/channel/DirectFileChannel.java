@@ -9,9 +9,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.FileLockInterruptionException;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
@@ -314,7 +316,20 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
 
     @Override
     public FileLock lock(long position, long size, boolean shared) throws IOException {
-        return locks.lock(this, fd, position, size, checkLockable(shared), true);
+        boolean lockShared = checkLockable(shared);
+        try {
+            boolean granted = false;
+            try {
+                begin(); // an interrupt while waiting closes the channel, as the JDK's
+                FileLock lock = locks.lock(this, fd, position, size, lockShared, true);
+                granted = true;
+                return lock;
+            } finally {
+                end(granted);
+            }
+        } catch (ClosedByInterruptException e) {
+            throw new FileLockInterruptionException();
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A {@link FileLock} held as an open-file-description lock (fcntl {@code F_OFD_SETLK}) on a
@@ -28,11 +29,12 @@ import java.util.Map;
  * and inode, throws {@link OverlappingFileLockException}, shared or not, whatever path or
  * link opened it. Against the JDK's own channels in the same JVM (whose table dioring cannot
  * see) and other processes the kernel decides: {@code tryLock} returns null, {@code lock}
- * waits. A blocked {@code lock} waits in fcntl and is not interruptible.
+ * waits. A waiting {@code lock} retries until granted (see {@code waitFor}): an interrupt closes the
+ * channel and fails it with {@link java.nio.channels.FileLockInterruptionException}, another
+ * thread's close with {@link java.nio.channels.AsynchronousCloseException}, as the JDK's.
  */
 final class OfdLock extends FileLock {
     private static final int F_OFD_SETLK = 37;
-    private static final int F_OFD_SETLKW = 38;
     private static final short F_RDLCK = 0;
     private static final short F_WRLCK = 1;
     private static final short F_UNLCK = 2;
@@ -129,6 +131,8 @@ final class OfdLock extends FileLock {
     /** The locks one channel holds. */
     static final class Table {
         private final List<OfdLock> held = new ArrayList<>();
+        /** Whether {@link #invalidateAll} ran: the channel is closing its descriptor. Guarded by this. */
+        private boolean closed;
 
         /** {@code lock} ({@code wait}) or {@code tryLock}: null when another holder has it. */
         FileLock lock(FileChannel channel, int fd, long position, long size, boolean shared, boolean wait)
@@ -144,13 +148,14 @@ final class OfdLock extends FileLock {
             }
             boolean taken = false;
             try {
-                int r = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, shared ? F_RDLCK : F_WRLCK, position, size);
+                short type = shared ? F_RDLCK : F_WRLCK;
+                int r = wait ? waitFor(channel, fd, type, position, size) : fcntl(fd, F_OFD_SETLK, type, position, size);
                 if (r == -Errno.EAGAIN || r == -Errno.EACCES) {
                     return null;
                 }
                 if (r < 0) {
-                    if (!channel.isOpen()) {
-                        throw new ClosedChannelException();
+                    if (!channel.isOpen() || r == -Errno.EINTR) {
+                        throw new ClosedChannelException(); // the caller's end() says how: interrupt or close
                     }
                     throw new IOException("lock " + channel + " [" + position + ", +" + size + "): "
                             + Errno.describe(-r));
@@ -164,6 +169,32 @@ final class OfdLock extends FileLock {
             }
         }
 
+        /**
+         * Tries the lock until it is granted, the channel closes or the thread is interrupted
+         * (then -EINTR), pausing between attempts from 1 ms up to 50 ms. Not F_OFD_SETLKW: a
+         * thread blocked in fcntl wakes for neither an interrupt nor a close of the descriptor
+         * (the JDK breaks it out with a signal, which a pure-Java library cannot send), and it
+         * would pin a virtual thread's carrier. The price: a waiter here is not queued by the
+         * kernel, so a range taken back at once by others may be granted to them first.
+         */
+        private int waitFor(FileChannel channel, int fd, short type, long position, long size) {
+            long pauseNanos = 1_000_000L;
+            while (true) {
+                int r;
+                synchronized (this) { // not after invalidateAll: the descriptor's number may be another file's by then
+                    if (closed || Thread.currentThread().isInterrupted() || !channel.isOpen()) {
+                        return -Errno.EINTR;
+                    }
+                    r = fcntl(fd, F_OFD_SETLK, type, position, size);
+                }
+                if (r != -Errno.EAGAIN && r != -Errno.EACCES) {
+                    return r;
+                }
+                LockSupport.parkNanos(pauseNanos);
+                pauseNanos = Math.min(2 * pauseNanos, 50_000_000L);
+            }
+        }
+
         synchronized void remove(OfdLock lock) {
             held.remove(lock);
             unreserve(lock);
@@ -171,6 +202,7 @@ final class OfdLock extends FileLock {
 
         /** The channel closed: its locks went with its descriptor. */
         synchronized void invalidateAll() {
+            closed = true;
             for (OfdLock lock : held) {
                 lock.released = true;
                 unreserve(lock);

@@ -208,7 +208,12 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
         }
         boolean write = options.contains(StandardOpenOption.WRITE);
         boolean read = options.contains(StandardOpenOption.READ) || !write;
-        return new DioringAsyncChannel(newFileChannel(path, options, attrs), read, write, executor);
+        FileChannel channel = newFileChannel(path, options, attrs);
+        if (channel instanceof DirectFileChannel direct) {
+            return new DioringAsyncChannel(direct, cast(path).getFileSystem().engine().buffers(), read, write,
+                    executor);
+        }
+        return new DioringAsyncChannel(channel, null, read, write, executor); // opened by the platform meanwhile
     }
 
     /**
