@@ -210,7 +210,7 @@ public final class DioringFileSystemProvider extends FileSystemProvider {
         boolean read = options.contains(StandardOpenOption.READ) || !write;
         FileChannel channel = newFileChannel(path, options, attrs);
         if (channel instanceof DirectFileChannel direct) {
-            return new DioringAsyncChannel(direct, cast(path).getFileSystem().engine().buffers(), read, write,
+            return new DioringAsyncChannel(direct, fileSystemOf(cast(path)).engine().buffers(), read, write,
                     executor);
         }
         return new DioringAsyncChannel(channel, null, read, write, executor); // opened by the platform meanwhile
