@@ -273,6 +273,10 @@ public final class SharedRing implements EngineRing {
                 if (turns.tryTake(reaper) || signalled && turns.wantTheRing(reaper)) {
                     drove = true;
                     turns.reaperServed();
+                    // Results callers reaped before we took the ring go out before any we reap
+                    // now: the kernel finished them first, and a sync released by a write must
+                    // not be seen done before that write's callback ran.
+                    deliverHandedOver();
                     boolean found = ring.cqReady() > 0;
                     try {
                         if (!signalled && found) {
