@@ -3,15 +3,10 @@ package io.dioring;
 import io.dioring.backend.OwnerCompletions;
 import io.dioring.backend.ThreadPoolSink;
 import io.dioring.deliver.Delivery;
-import io.dioring.reap.Aggregator;
-import io.dioring.reap.RingLoop;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestPool;
-import io.dioring.request.RequestSink;
 import io.dioring.ring.Ring;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -61,20 +56,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class OwnedRing implements AutoCloseable {
     private final EngineContext engine;
-    /** The io_uring ring and its loop; null on THREADS. */
-    private final Ring ring;
-    private final RingLoop loop;
-    /** The THREADS side: the pool runs the requests, results wait here for the owner; null on io_uring. */
-    private final OwnerCompletions threads;
-    private int threadsSubmitBatch = DEFAULT_SUBMIT_BATCH;
-    private final Thread owner;
+    /** The kernel ring or the thread pool, picked at construction. */
+    private final OwnerDriver driver;
     /** Requests are taken, completed and recycled on the owner thread: no locks. */
     private final RequestPool pool;
-    private final Sink sink = new Sink();
-    /** Where this ring's results go: inline on the owner; off it (closed ring), the engine's offload executor. */
-    private final Delivery delivery;
+    /** The owner's side: requests handed in, handler depth, closing. */
+    private final OwnerSink sink;
     /** Slots in the ring's registered file table (made on the first {@link #registerFile}). */
-    public static final int FILE_TABLE_SIZE = 64;
+    public static final int FILE_TABLE_SIZE = RingOwnerDriver.FILE_TABLE_SIZE;
 
     /**
      * Submit each request a completion handler queues right away (see {@link #submitBatch(int)}):
@@ -82,41 +71,28 @@ public final class OwnedRing implements AutoCloseable {
      */
     public static final int DEFAULT_SUBMIT_BATCH = 1;
 
-    /** Requests released from another thread (ordering holds, hand-backs), picked up on the next poll. */
-    private final ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
-    /** Extending writes queued by handlers, carried out after the reap that ran them. */
-    private final ArrayDeque<Runnable> afterReap = new ArrayDeque<>();
-    /** Reaps under way on the owner thread (handlers that poll again nest them). */
-    private int reapDepth;
-    /** Read by other threads releasing held requests. */
-    private volatile boolean closed;
-
     OwnedRing(EngineContext engine, int entries, RingOptions options) throws RingSetupException {
         this.engine = engine;
-        this.owner = Thread.currentThread();
+        Thread owner = Thread.currentThread();
         this.pool = RequestPool.confined(4 * entries);
+        Delivery delivery = new Delivery(null, engine.offloadExecutor());
         // SINGLE_ISSUER binds the ring to an OS thread; a virtual thread may move between them.
         RingOptions effective = owner.isVirtual() ? options.withoutSingleIssuer() : options;
-        this.ring = Ring.create(entries, effective);
-        ring.registerRingFd();
-        this.delivery = new Delivery(null, engine.offloadExecutor());
-        this.loop = new RingLoop(ring, ring.cqEntries(), 0, delivery, null);
-        loop.submitBatch(DEFAULT_SUBMIT_BATCH);
-        this.threads = null;
+        ConcurrentLinkedQueue<IoRequest> released = new ConcurrentLinkedQueue<>();
+        this.driver = new RingOwnerDriver(entries, effective, owner, delivery, released);
+        driver.submitBatch(DEFAULT_SUBMIT_BATCH);
+        this.sink = new OwnerSink(owner, driver, delivery, released);
     }
 
-    /** An owned ring on the THREADS backend: requests run on {@code pool}, results are delivered on the owner. */
-    OwnedRing(EngineContext engine, int entries, ThreadPoolSink pool) {
-        if (entries < 1 || entries > 32768) {
-            throw new IllegalArgumentException("ring entries " + entries + " out of range [1, 32768]");
-        }
+    /** An owned ring on the THREADS backend: requests run on {@code threadPool}, results are delivered on the owner. */
+    OwnedRing(EngineContext engine, int entries, ThreadPoolSink threadPool) {
+        PoolOwnerDriver.checkEntries(entries);
         this.engine = engine;
-        this.owner = Thread.currentThread();
+        Thread owner = Thread.currentThread();
         this.pool = RequestPool.confined(4 * entries);
-        this.ring = null;
-        this.loop = null;
-        this.delivery = new Delivery(null, engine.offloadExecutor());
-        this.threads = new OwnerCompletions(pool, owner, delivery);
+        Delivery delivery = new Delivery(null, engine.offloadExecutor());
+        this.driver = new PoolOwnerDriver(engine, new OwnerCompletions(threadPool, owner, delivery), DEFAULT_SUBMIT_BATCH);
+        this.sink = new OwnerSink(owner, driver, delivery, new ConcurrentLinkedQueue<>());
     }
 
     /**
@@ -125,11 +101,7 @@ public final class OwnedRing implements AutoCloseable {
      * @throws IllegalStateException on the THREADS backend, which has no io_uring ring
      */
     Ring ring() {
-        if (ring == null) {
-            throw new IllegalStateException("io_uring is not in use: this owned ring runs on the engine's THREADS "
-                    + "backend and has no io_uring ring");
-        }
-        return ring;
+        return driver.ring();
     }
 
     /**
@@ -146,47 +118,39 @@ public final class OwnedRing implements AutoCloseable {
      * THREADS backend, whose completions wait in a queue of their own).
      */
     public int completionsReady() {
-        checkOwner();
-        return ring == null ? 0 : ring.cqReady();
+        sink.checkOwner();
+        return driver.completionsReady();
     }
 
     /** The backend this ring runs on (the engine's). */
     public Backend backend() {
-        return ring == null ? Backend.THREADS : Backend.IO_URING;
+        return driver.backend();
     }
 
     /** io_uring_enter calls of this ring so far; 0 on THREADS. */
     public long enterCalls() {
-        return ring == null ? 0 : ring.enterCalls();
+        return driver.enterCalls();
     }
 
     /** Queues a read of {@code dst.byteSize()} bytes at {@code offset}; see {@link DirectFile#read}. */
     public <A> void read(DirectFile file, long offset, MemorySegment dst, A attachment,
             CompletionHandler<? super A> handler) {
-        checkOwner();
+        sink.checkOwner();
         file.submit(IoRequest.READ, offset, dst, attachment, handler, null, sink, true, pool);
     }
 
     /** Queues a write of {@code src} at {@code offset}; see {@link DirectFile#write}. */
     public <A> void write(DirectFile file, long offset, MemorySegment src, A attachment,
             CompletionHandler<? super A> handler) {
-        checkOwner();
+        sink.checkOwner();
         file.submit(IoRequest.WRITE, offset, src, attachment, handler, null, sink, true, pool);
     }
 
     /** Submits what is queued and runs the handlers of whatever has completed; never blocks. */
     public int poll() {
-        checkOwnerOutsideHandler("poll");
-        if (threads != null) {
-            int n = deliverThreads();
-            runAfterReap();
-            return n;
-        }
-        pickUpReleased();
-        prepare();
-        loop.submit(false);
-        int n = reap();
-        runAfterReap();
+        sink.checkOwnerOutsideHandler("poll");
+        int n = sink.turn(false);
+        sink.runAfterReap();
         return n;
     }
 
@@ -197,50 +161,21 @@ public final class OwnedRing implements AutoCloseable {
      * @return CQEs reaped (on THREADS: requests delivered)
      */
     public int await(int minCompletions) {
-        checkOwnerOutsideHandler("await");
-        if (threads != null) {
-            int delivered = 0;
-            do {
-                threads.awaitReady();
-                delivered += deliverThreads();
-                runAfterReap();
-            } while (delivered < minCompletions && busy());
-            return delivered;
-        }
+        sink.checkOwnerOutsideHandler("await");
         int reaped = 0;
         do {
-            pickUpReleased();
-            prepare();
-            boolean wait = loop.inFlight() > 0 && released.isEmpty();
-            loop.submit(wait);
-            reaped += reap();
-            runAfterReap();
+            reaped += sink.turn(true);
+            sink.runAfterReap();
         } while (reaped < minCompletions && busy());
         return reaped;
     }
 
     /** Runs until everything queued or in flight has completed. */
     public void drain() {
-        checkOwnerOutsideHandler("drain");
+        sink.checkOwnerOutsideHandler("drain");
         while (busy()) {
             await(1);
         }
-    }
-
-    /** Runs what handlers left for after their reap (extending writes), outside any handler. */
-    private void runAfterReap() {
-        Runnable task;
-        while ((task = afterReap.pollFirst()) != null) {
-            task.run();
-        }
-    }
-
-    /**
-     * Runs {@code task} on the owner once the handlers of the current reap have returned
-     * (DirectFile's extending writes queued from a handler).
-     */
-    void afterReap(Runnable task) {
-        afterReap.addLast(task);
     }
 
     /**
@@ -255,26 +190,18 @@ public final class OwnedRing implements AutoCloseable {
      * @throws IllegalArgumentException for a negative {@code n}
      */
     public void submitBatch(int n) {
-        checkOwner();
-        if (threads != null) {
-            if (n < 0) {
-                throw new IllegalArgumentException("submitBatch = " + n + ": must be 0 (submit after each reap) or "
-                        + "positive (submit once that many requests are queued)");
-            }
-            threadsSubmitBatch = n;
-            return;
-        }
-        loop.submitBatch(n);
+        sink.checkOwner();
+        driver.submitBatch(n);
     }
 
     /** The current {@link #submitBatch(int)} setting. */
     public int submitBatch() {
-        return threads != null ? threadsSubmitBatch : loop.submitBatch();
+        return driver.submitBatch();
     }
 
     /** Slices in flight (on THREADS: requests on the pool or waiting to be delivered). */
     public int inFlight() {
-        return threads != null ? threads.inPool() : loop.inFlight();
+        return driver.inFlight();
     }
 
     /**
@@ -282,35 +209,32 @@ public final class OwnedRing implements AutoCloseable {
      * the pool finishes a request, then hands its result here; io_uring delivers in the reap).
      */
     boolean resultsAwaitDelivery() {
-        return threads != null && threads.busy();
+        return driver.resultsAwaitDelivery();
     }
 
     /** Whether anything is queued or in flight. */
     public boolean busy() {
-        if (threads != null) {
-            return threads.busy() || !afterReap.isEmpty();
-        }
-        return loop.busy() || !released.isEmpty() || !afterReap.isEmpty();
+        return sink.busy();
     }
 
     /** SQEs issued so far (on THREADS, for the whole engine pool: {@link IoEngine#slicesIssued()}). */
     public long slicesIssued() {
-        return threads != null ? engine.slicesIssued() : loop.slicesIssued();
+        return driver.slicesIssued();
     }
 
     /** Requests that went out inside another request's READV/WRITEV SQE: SQEs saved by coalescing. */
     public long coalescedRequests() {
-        return threads != null ? engine.coalescedRequests() : loop.coalescedRequests();
+        return driver.coalescedRequests();
     }
 
     /** SQEs issued as READ_FIXED/WRITE_FIXED so far; 0 on THREADS. */
     public long fixedIssued() {
-        return threads != null ? 0 : loop.fixedIssued();
+        return driver.fixedIssued();
     }
 
     /** SQEs issued with IOSQE_FIXED_FILE so far; 0 on THREADS. */
     public long fixedFileIssued() {
-        return threads != null ? 0 : loop.fixedFileIssued();
+        return driver.fixedFileIssued();
     }
 
     /**
@@ -329,25 +253,15 @@ public final class OwnedRing implements AutoCloseable {
      *         native memory of 1 byte to 1 GiB
      */
     public void registerBuffers(MemorySegment... buffers) throws RingSetupException {
-        checkOwner();
-        if (threads != null) {
-            return; // THREADS: nothing to register with (see the class comment)
-        }
-        if (ring.registrations().buffersRegistered()) {
-            throw new IllegalStateException("this ring has registered buffers already; call unregisterBuffers() "
-                    + "before registering others");
-        }
-        ring.registrations().registerBuffers(buffers);
+        sink.checkOwner();
+        driver.registerBuffers(buffers); // THREADS: nothing to register with (see the class comment)
     }
 
     /** Waits for everything in flight, then unregisters the buffers. No-op when none are. */
     public void unregisterBuffers() throws RingSetupException {
-        checkOwner();
+        sink.checkOwner();
         drain();
-        if (threads != null) {
-            return;
-        }
-        ring.registrations().unregisterBuffers();
+        driver.unregisterBuffers();
     }
 
     /**
@@ -359,238 +273,42 @@ public final class OwnedRing implements AutoCloseable {
      * @throws IllegalStateException when all {@link #FILE_TABLE_SIZE} slots are taken
      */
     public int registerFile(DirectFile file) throws RingSetupException {
-        checkOwner();
+        sink.checkOwner();
         if (file.isClosed()) {
             throw new IllegalStateException("registerFile: " + file.path() + " is closed");
         }
-        if (threads != null) {
-            return -1; // THREADS: no file table (see the class comment)
-        }
-        int existing = loop.encoder().fixedFileIndex(file.state());
-        if (existing >= 0) {
-            return existing;
-        }
-        if (ring.registrations().fileTableSize() == 0) {
-            int[] empty = new int[FILE_TABLE_SIZE];
-            Arrays.fill(empty, -1);
-            ring.registrations().registerFiles(empty);
-        }
-        int index = freeFileSlot();
-        ring.registrations().updateFile(index, file.fd());
-        loop.encoder().useFixedFile(index, file.state());
-        return index;
+        return driver.registerFile(file); // THREADS: -1, no file table (see the class comment)
     }
 
     /** Waits for everything in flight, then takes {@code file} out of the table. No-op when it is not in it. */
     public void unregisterFile(DirectFile file) throws RingSetupException {
-        checkOwner();
-        if (threads != null) {
-            return;
-        }
-        int index = loop.encoder().fixedFileIndex(file.state());
+        sink.checkOwner();
+        int index = driver.fileSlot(file);
         if (index < 0) {
             return;
         }
         drain();
-        ring.registrations().updateFile(index, -1);
-        loop.encoder().useFixedFile(index, null);
-    }
-
-    private int freeFileSlot() {
-        for (int i = 0; i < FILE_TABLE_SIZE; i++) {
-            if (!loop.encoder().fixedFileSlotUsed(i)) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("registerFile: all " + FILE_TABLE_SIZE + " slots of this ring's file "
-                + "table are taken; unregisterFile one first");
-    }
-
-    /**
-     * Where this ring's requests are handed (the engine's own view of the ring; not part of
-     * the public API, so users see no {@code accept}/{@code release} on an OwnedRing).
-     */
-    final class Sink implements RequestSink {
-        OwnedRing ring() {
-            return OwnedRing.this;
-        }
-
-        @Override
-        public boolean kernelRing() {
-            return threads == null;
-        }
-
-        @Override
-        public boolean callerInHandler() {
-            return inHandler();
-        }
-
-        @Override
-        public void afterReap(Runnable task) {
-            OwnedRing.this.afterReap(task);
-        }
-
-        @Override
-        public boolean drivenByCaller() {
-            return isOwner();
-        }
-
-        @Override
-        public void runUntilDelivered(IoRequest r) {
-            OwnedRing.this.runUntilDelivered(r);
-        }
-
-        @Override
-        public void accept(IoRequest r) throws java.io.InterruptedIOException {
-            OwnedRing.this.accept(r);
-        }
-
-        @Override
-        public void release(IoRequest r) {
-            OwnedRing.this.release(r);
-        }
-    }
-
-    /** Takes a request on the owner thread, straight into the loop. */
-    private void accept(IoRequest r) throws java.io.InterruptedIOException {
-        if (closed) {
-            throw new IllegalStateException("owned ring closed");
-        }
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("an OwnedRing takes requests only from its owner " + owner);
-        }
-        if (threads != null) {
-            threads.accept(r); // to the pool; may block for room there
-            return;
-        }
-        loop.add(r);
-    }
-
-    /** Takes a released or handed-back request from any thread; picked up on the owner's next poll. */
-    private void release(IoRequest r) {
-        if (threads != null && !closed) {
-            threads.handBack(r);
-            return;
-        }
-        if (threads == null && Thread.currentThread() == owner && !closed) {
-            loop.add(r);
-            return;
-        }
-        released.add(r);
-        if (closed) {
-            failReleased(); // raced with close(): nobody will poll the queue again
-        }
-    }
-
-    private void failReleased() {
-        IoRequest r;
-        while ((r = released.poll()) != null) {
-            r.givenTo(null);
-            if (r.completed()) {
-                delivery.offload(r);
-            } else {
-                delivery.fail(r, Aggregator.cancellation(r, "its owned ring closed while it waited behind a write"),
-                        io.dioring.ffi.Errno.ECANCELED, false);
-            }
-        }
-    }
-
-    /** Drives the ring until {@code r} is delivered (synchronous paths on the owner thread, outside handlers). */
-    void runUntilDelivered(IoRequest r) {
-        assert !inHandler() : "a synchronous wait inside a completion handler would nest reaps";
-        while (threads != null && !r.ticket().delivered()) {
-            threads.awaitReady();
-            deliverThreads();
-        }
-        while (!r.ticket().delivered()) {
-            pickUpReleased();
-            prepare();
-            loop.submit(loop.inFlight() > 0 && released.isEmpty());
-            reap();
-        }
+        driver.clearFileSlot(index);
     }
 
     boolean isOwner() {
-        return Thread.currentThread() == owner;
-    }
-
-    /**
-     * Writes SQEs, counting as a handler context: requests finished elsewhere and handed
-     * back are delivered here, so their handlers run inside too.
-     */
-    private void prepare() {
-        reapDepth++;
-        try {
-            loop.prepare();
-        } finally {
-            reapDepth--;
-        }
-    }
-
-    /** THREADS: delivers what the pool finished, counting as a reap (handlers run inside, on the owner). */
-    private int deliverThreads() {
-        reapDepth++;
-        try {
-            return threads.deliverReady();
-        } finally {
-            reapDepth--;
-        }
-    }
-
-    /** Reaps, counting the depth: handlers run inside, on the owner thread. */
-    private int reap() {
-        reapDepth++;
-        try {
-            return loop.reap();
-        } finally {
-            reapDepth--;
-        }
+        return sink.isOwner();
     }
 
     /** Whether the calling thread is this ring's owner, running one of its completion handlers. */
     boolean inHandler() {
-        return isOwner() && reapDepth > 0;
-    }
-
-    private void checkOwnerOutsideHandler(String call) {
-        checkOwner();
-        if (reapDepth > 0) {
-            throw new IllegalStateException(call + "() called from a completion handler of this ring: a handler may "
-                    + "queue reads and writes, which go out when it returns, but not poll, await, drain or close "
-                    + "the ring that runs it");
-        }
-    }
-
-    private void pickUpReleased() {
-        IoRequest r;
-        while ((r = released.poll()) != null) {
-            loop.add(r);
-        }
-    }
-
-    private void checkOwner() {
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("an OwnedRing is used only by the thread that created it ("
-                    + owner + "), not " + Thread.currentThread());
-        }
-        if (closed) {
-            throw new IllegalStateException("owned ring closed");
-        }
+        return sink.inHandler();
     }
 
     /** Waits for everything in flight, then releases the ring. */
     @Override
     public void close() {
-        if (closed) {
+        if (sink.closed()) {
             return;
         }
-        checkOwnerOutsideHandler("close");
+        sink.checkOwnerOutsideHandler("close");
         drain();
-        closed = true;
-        failReleased();
-        if (ring != null) {
-            ring.close();
-        }
+        sink.close();
         engine.ringClosed(this);
     }
 }
