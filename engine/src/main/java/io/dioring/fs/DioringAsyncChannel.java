@@ -20,9 +20,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An {@link AsynchronousFileChannel} over a dioring {@link DirectFileChannel}: reads and
@@ -65,17 +63,7 @@ final class DioringAsyncChannel extends AsynchronousFileChannel {
         this.buffers = buffers;
         this.readable = readable;
         this.writable = writable;
-        this.handlers = executor != null ? executor : DefaultHandlers.POOL;
-    }
-
-    /** The JDK's channels without an executor of their own run handlers on a shared pool; so do these. */
-    private static final class DefaultHandlers {
-        private static final AtomicInteger COUNT = new AtomicInteger();
-        static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "dioring-async-handler-" + COUNT.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.handlers = executor != null ? executor : AsyncHandlers.POOL;
     }
 
     // ---- reads and writes through the engine ---------------------------------------------
@@ -385,25 +373,5 @@ final class DioringAsyncChannel extends AsynchronousFileChannel {
     public void close() throws IOException {
         closing = true;
         channel.close();
-    }
-
-    /** A lock of the channel underneath, as acquired by this asynchronous channel. */
-    private static final class AsyncLock extends FileLock {
-        private final FileLock lock;
-
-        AsyncLock(AsynchronousFileChannel owner, FileLock lock) {
-            super(owner, lock.position(), lock.size(), lock.isShared());
-            this.lock = lock;
-        }
-
-        @Override
-        public boolean isValid() {
-            return lock.isValid();
-        }
-
-        @Override
-        public void release() throws IOException {
-            lock.release();
-        }
     }
 }
