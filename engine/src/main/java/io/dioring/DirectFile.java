@@ -82,6 +82,8 @@ public final class DirectFile implements AutoCloseable {
     private final LongAdder writes = new LongAdder();
 
     private final boolean ownsDescriptor;
+    /** The engine-chosen sink of this file's latest write: where its syncs go (see {@link #sync}). */
+    private volatile RequestSink lastWriteSink;
     /**
      * Whether blocking reads try the page cache on the caller first ({@link CachedRead}):
      * buffered files of an engine with {@link EngineConfig#cachedReads()}; cleared for good
@@ -302,7 +304,12 @@ public final class DirectFile implements AutoCloseable {
         checkOpen();
         CompletableFuture<Long> f = new CompletableFuture<>();
         IoRequest r = engine.pool().take().set(op, state, 0, (MemorySegment) null, -1).replyTo(null, null, f, false);
-        dispatchAsync(r, null);
+        // On the ring of the file's last write: a write whose result a caller reaped may still
+        // wait there for its ring to deliver it (INLINE), and a ring delivers in the order the
+        // kernel finished, so the sync is never seen done before that write. (An engine ring's
+        // own thread keeps to its ring: it must not drive another from inside its turn.)
+        RequestSink last = lastWriteSink;
+        dispatchAsync(r, last != null && RingThreads.current() == null ? last : null);
         return f;
     }
 
@@ -455,6 +462,9 @@ public final class DirectFile implements AutoCloseable {
         }
         if (r.op() == IoRequest.WRITE) {
             writes.increment();
+            if (sinkOrNull == null) {
+                lastWriteSink = sink; // an engine ring (an owned ring's sink takes only its owner's)
+            }
         }
         if (r.op() == IoRequest.WRITE && r.end() > state.size().get() && isExtending(r)) {
             extend(r, sink);
