@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.testing.FaultFs;
+import io.dioring.testing.Waits;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -136,7 +137,7 @@ class FuseBatchTest {
                     }));
                 }
                 for (Thread t : threads) {
-                    t.join();
+                    Waits.join(t, "a virtual thread running slow batches");
                 }
                 if (failure.get() != null) {
                     throw new AssertionError(failure.get());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dioring.testing.Waits;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -359,7 +360,7 @@ class IoBatchTest {
                     }));
                 }
                 for (Thread t : threads) {
-                    t.join();
+                    Waits.join(t, "a virtual thread running batches");
                 }
                 if (failure.get() != null) {
                     throw new AssertionError("a virtual thread failed", failure.get());
@@ -442,7 +443,7 @@ class IoBatchTest {
             }
             engine.close(true);
             for (Thread t : threads) {
-                t.join();
+                Waits.join(t, "a virtual thread running batches");
             }
             if (unexpected.get() != null) {
                 throw new AssertionError("a batch failed unexpectedly", unexpected.get());

@@ -105,7 +105,7 @@ class GnuDdComparisonTest {
             p.destroyForcibly();
             throw new AssertionError("GNU dd hung: " + args);
         }
-        t.join();
+        joinWithin(t, "the stderr reader of GNU dd");
         return outcome(p.exitValue(), new String(stderr[0], StandardCharsets.UTF_8), stdout, output);
     }
 
@@ -525,8 +525,15 @@ class GnuDdComparisonTest {
         });
         byte[] stdout = p.getInputStream().readAllBytes();
         p.waitFor(30, TimeUnit.SECONDS);
-        writer.join();
-        t.join();
+        joinWithin(writer, "the stdin writer of GNU dd");
+        joinWithin(t, "the stderr reader of GNU dd");
         return outcome(p.exitValue(), new String(stderr[0], StandardCharsets.UTF_8), stdout, null);
+    }
+
+    /** {@code t.join()}, failing the test if the thread has not ended within 60 s. */
+    private static void joinWithin(Thread t, String what) throws InterruptedException {
+        if (!t.join(java.time.Duration.ofSeconds(60))) {
+            throw new AssertionError(what + " did not end within 60 s");
+        }
     }
 }
