@@ -405,14 +405,14 @@ public final class IoEngine implements AutoCloseable {
         // `provides`): the provider is the layer above the engine, which does not name it.
         java.net.URI uri = java.net.URI.create(FILE_SYSTEM_SCHEME + ":///");
         Map<String, Object> env = Map.of(FILE_SYSTEM_ENGINE, this);
-        for (FileSystemProvider p : FileSystemProvider.installedProviders()) {
-            if (FILE_SYSTEM_SCHEME.equals(p.getScheme())) {
-                return newFileSystem(p, uri, env);
-            }
-        }
-        for (FileSystemProvider p : java.util.ServiceLoader.load(FileSystemProvider.class, IoEngine.class.getClassLoader())) {
-            if (FILE_SYSTEM_SCHEME.equals(p.getScheme())) {
-                return newFileSystem(p, uri, env); // a class loader of the application's own
+        // The installed ones (the system class loader's), then those of the class loader that
+        // loaded the engine (an application's own); ServiceLoader instantiates them only as iterated.
+        for (Iterable<FileSystemProvider> providers : List.of(FileSystemProvider.installedProviders(),
+                java.util.ServiceLoader.load(FileSystemProvider.class, IoEngine.class.getClassLoader()))) {
+            for (FileSystemProvider p : providers) {
+                if (FILE_SYSTEM_SCHEME.equals(p.getScheme())) {
+                    return newFileSystem(p, uri, env);
+                }
             }
         }
         throw new java.nio.file.ProviderNotFoundException("no file system provider of scheme " + FILE_SYSTEM_SCHEME
