@@ -83,7 +83,7 @@ class ExtendingWriteTest {
                 // From a virtual thread: its extending write goes through the (stalled) ring.
                 Thread extender = RingStall.startVirtualOnRing(rings, 0, () -> complete(slow, () -> Waits.join(f.write(16L * BLOCK,
                         slowBuf), "the extending write on the stalled ring")));
-                RingStall.awaitBlockedIn(extender, RingStall.frame(DirectFile.class, "extend"),
+                RingStall.awaitBlockedIn(extender, RingStall.frame(FileExtension.class, "extend"),
                         "the extending write");
                 assertEquals(1, f.extendingWrites(), "the extending write holds the size lock");
 
@@ -99,7 +99,7 @@ class ExtendingWriteTest {
                 CompletableFuture<Long> second = new CompletableFuture<>();
                 Thread follower = RingStall.startVirtualOnRing(rings, 1, () -> complete(second, () -> Waits.join(f.write(17L * BLOCK,
                         secondBuf), "the second extending write")));
-                RingStall.awaitBlockedIn(follower, RingStall.frame(DirectFile.class, "extend"),
+                RingStall.awaitBlockedIn(follower, RingStall.frame(FileExtension.class, "extend"),
                         "the second extending write");
                 assertEquals(1, f.extendingWrites(), "the second extending write is waiting for the size lock");
                 assertFalse(second.isDone());
