@@ -9,8 +9,8 @@ import java.util.function.BooleanSupplier;
 /**
  * What a {@link DirectFile}, an {@link OwnedRing} and an {@link IoBatch} need of the engine
  * they belong to: its request pool, the backend to submit to, where results go, and its
- * bookkeeping. {@link IoEngine} hands one out; they name only this, so nothing calls up
- * into the engine.
+ * bookkeeping. {@link IoEngine} hands out its {@link EngineCore}; they name only this, so
+ * nothing calls up into the engine.
  */
 interface EngineContext {
     /** The engine's configuration. */
