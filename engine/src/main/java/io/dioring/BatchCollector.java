@@ -96,7 +96,7 @@ final class BatchCollector implements RequestSink {
         count = 0;
     }
 
-    /** As DirectFile.issue does for a request its sink refused: unregister it, count it out. */
+    /** As FileIssuer.issue does for a request its sink refused: unregister it, count it out. */
     private void notTaken(IoRequest r, int i, Throwable e) {
         CompletionListener<IoRequest> listener = r.listener();
         r.listenWith(null);
