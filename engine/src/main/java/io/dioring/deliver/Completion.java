@@ -1,6 +1,7 @@
 package io.dioring.deliver;
 
 import io.dioring.CompletionHandler;
+import io.dioring.file.DeliveryHold;
 import io.dioring.jfr.IoEvents;
 import io.dioring.reap.Aggregator;
 import io.dioring.request.CompletionListener;
@@ -52,10 +53,15 @@ public final class Completion {
         Ticket<IoRequest> ticket = r.ticket();
         Thread waiter = ticket.waiter;
         if (waiter != null) {
+            // A blocking caller's write is delivered once it is woken; an extending write's
+            // stand-in (it has a callback or a future) is delivered again after, and keeps its hold.
+            DeliveryHold<IoRequest> hold = r.handler() == null && r.future() == null
+                    ? r.order().takeDeliveryHold() : null;
             ticket.delivered = true;
             if (waiter != Thread.currentThread()) {
                 LockSupport.unpark(waiter); // a caller that reaped its own result does not park at all
             }
+            IoRequest.delivered(hold);
             return;
         }
         CompletionHandler<Object> handler = r.handler();
@@ -64,6 +70,8 @@ public final class Completion {
         Throwable failure = r.outcome().failure();
         long result = r.outcome().result();
         Runnable afterDelivery = ticket.afterDelivery;
+        // A write's barriers wait until its callback has returned (its future completed).
+        DeliveryHold<IoRequest> hold = r.order().takeDeliveryHold();
         r.recycle();
         if (afterDelivery != null) {
             DELIVERING.set(Boolean.TRUE); // only counted (deferred) results: inline ones skip the thread-local
@@ -91,6 +99,7 @@ public final class Completion {
                 DELIVERING.set(null); // not remove(): that would drop the entry, and the next set allocate one
                 afterDelivery.run();
             }
+            IoRequest.delivered(hold);
         }
     }
 

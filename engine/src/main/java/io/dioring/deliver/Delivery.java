@@ -1,5 +1,6 @@
 package io.dioring.deliver;
 
+import io.dioring.file.DeliveryHold;
 import io.dioring.request.IoRequest;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -51,12 +52,17 @@ public final class Delivery {
         }
     }
 
-    /** Hands {@code r} to {@code executor}, counted until its user code has returned. */
+    /**
+     * Hands {@code r} to {@code executor}, counted until its user code has returned. A write's
+     * hand-off is its delivery for the file's barriers: on a FIFO executor a sync's result then
+     * runs after the write's, and a callback that waits for a sync does not wait for itself.
+     */
     private void execute(Executor executor, IoRequest r) {
         undelivered.incrementAndGet();
         Ticket<IoRequest> ticket = r.ticket();
         ticket.afterDelivery = countDelivered;
         ticket.deliverer = Completion.DELIVER;
+        DeliveryHold<IoRequest> hold = r.order().takeDeliveryHold(); // before: the executor may recycle r at once
         try {
             executor.execute(ticket);
         } catch (RuntimeException refused) {
@@ -65,6 +71,7 @@ public final class Delivery {
             undelivered.decrementAndGet();
             Completion.deliver(r);
         }
+        IoRequest.delivered(hold);
     }
 
     private void delivered() {

@@ -19,6 +19,10 @@ public abstract class WriteOrder<R> extends Outcome<R> {
     int blockers;
     /** The next held (or released) request, in admission order. */
     R nextHeld;
+    /** A barrier waiting for deliveries: the epochs ({@link InFlightWrites}) whose count it awaits at zero, as bits. */
+    int epochsAwaited;
+    /** A concluded write: the count its delivery takes itself out of; null once taken (or for no write). */
+    DeliveryHold<R> deliveryHold;
 
     protected WriteOrder() {}
 
@@ -33,11 +37,23 @@ public abstract class WriteOrder<R> extends Outcome<R> {
         return next;
     }
 
-    /** For reuse: as new. */
+    /**
+     * The hold this concluded write's delivery releases, taken (the request no longer has it),
+     * or null: its deliverer calls {@link DeliveryHold#delivered} once the result is delivered.
+     */
+    public DeliveryHold<R> takeDeliveryHold() {
+        DeliveryHold<R> hold = deliveryHold;
+        deliveryHold = null;
+        return hold;
+    }
+
+    /** For reuse: as new (a hold not taken is released by the request before it comes here). */
     protected void resetOrder() {
+        assert deliveryHold == null : "a request reused with its delivery hold still on it";
         sequence = 0;
         registeredWrite = false;
         blockers = 0;
         nextHeld = null;
+        epochsAwaited = 0;
     }
 }

@@ -2,6 +2,7 @@ package io.dioring.request;
 
 import io.dioring.CompletionHandler;
 import io.dioring.deliver.Ticket;
+import io.dioring.file.DeliveryHold;
 import io.dioring.file.WriteOrder;
 import io.dioring.jfr.EventSlot;
 import io.dioring.reap.Outcome;
@@ -243,11 +244,32 @@ public final class IoRequest extends EventSlot<IoRequest> {
         };
     }
 
-    /** Gives the request back to its pool (if any), cleared. */
+    /**
+     * Gives the request back to its pool (if any), cleared. A completed write whose delivery
+     * hold nobody took (a blocking caller's, one abandoned before it was issued) releases it
+     * here: its result is in its owner's hands, or nobody's.
+     */
     public void recycle() {
+        delivered(takeDeliveryHold());
         Consumer<IoRequest> p = pool;
         if (p != null) {
             p.accept(this);
+        }
+    }
+
+    /**
+     * A completed write's result was delivered ({@code hold}, taken from it before it could be
+     * recycled; null for none): barriers that waited only for that are issued, to their sinks.
+     */
+    public static void delivered(DeliveryHold<IoRequest> hold) {
+        if (hold == null) {
+            return;
+        }
+        IoRequest released = hold.delivered();
+        while (released != null) {
+            IoRequest next = released.order().unlinkNextHeld();
+            released.sink().release(released); // never blocks: we may be a ring thread inside a reap
+            released = next;
         }
     }
 

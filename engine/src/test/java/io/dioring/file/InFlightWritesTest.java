@@ -3,6 +3,7 @@ package io.dioring.file;
 import io.dioring.DioAlignment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,11 +44,68 @@ class InFlightWritesTest {
             IoRequest later = write(8 << 20);
             assertTrue(w.admit(later), "a later write does not wait for the barrier");
             assertNull(w.onComplete(b), "still behind a");
-            assertSame(barrier, w.onComplete(a), "released once every earlier write is done");
+            assertNull(w.onComplete(a), "every earlier write completed: their deliveries are still to come");
+            assertEquals(1, w.awaitingDeliveries());
+            assertNull(delivered(a), "b's delivery is still to come");
+            assertSame(barrier, delivered(b), "released once every earlier write is delivered");
             assertNull(w.onComplete(later));
+            assertNull(delivered(later));
             assertEquals(0, w.count());
             assertEquals(0, w.heldCount());
         }
+    }
+
+    /** The write's deliverer takes its hold and says it was delivered: what that released. */
+    private static IoRequest delivered(IoRequest write) {
+        DeliveryHold<IoRequest> hold = write.order().takeDeliveryHold();
+        assertNotNull(hold, "a completed write holds its barriers until it is delivered");
+        return hold.delivered();
+    }
+
+    @Test
+    void aSyncAfterWritesThatCompletedWaitsOnlyForTheirDeliveries() {
+        InFlightWrites w = new InFlightWrites();
+        IoRequest a = write(0);
+        assertTrue(w.admit(a));
+        assertNull(w.onComplete(a));
+        IoRequest barrier = sync(IoRequest.FDATASYNC);
+        assertFalse(w.admit(barrier), "a completed, not delivered");
+        assertSame(barrier, delivered(a));
+        assertTrue(w.admit(sync(IoRequest.FSYNC)), "nothing undelivered: goes at once");
+        IoRequest r = read(0);
+        IoRequest b = write(4096);
+        assertTrue(w.admit(b));
+        assertNull(w.onComplete(b));
+        assertTrue(w.admit(r), "a read never waits for a delivery");
+        assertNull(delivered(b));
+        assertEquals(0, w.heldCount());
+    }
+
+    @Test
+    void writesThatCompleteAfterASyncBeganToWaitNeverHoldIt() {
+        InFlightWrites w = new InFlightWrites();
+        IoRequest w1 = write(0);
+        assertTrue(w.admit(w1));
+        assertNull(w.onComplete(w1));
+        IoRequest s1 = sync(IoRequest.FSYNC);
+        assertFalse(w.admit(s1), "waits for w1's delivery");
+        IoRequest w2 = write(4096);
+        assertTrue(w.admit(w2));
+        assertNull(w.onComplete(w2));
+        IoRequest s2 = sync(IoRequest.FSYNC);
+        assertFalse(w.admit(s2), "waits for w1's and w2's deliveries");
+        IoRequest w3 = write(8192);
+        assertTrue(w.admit(w3));
+        assertNull(w.onComplete(w3));
+        assertSame(s1, delivered(w1), "w2 and w3 completed after s1 began to wait");
+        assertEquals(1, w.awaitingDeliveries());
+        IoRequest w4 = write(0);
+        assertTrue(w.admit(w4));
+        assertNull(w.onComplete(w4));
+        assertNull(delivered(w2), "w3, completed before s2 began to wait, is still to be delivered");
+        assertSame(s2, delivered(w3), "w4, undelivered, completed after s2 began to wait");
+        assertNull(delivered(w4));
+        assertEquals(0, w.heldCount());
     }
 
     @Test
