@@ -1,5 +1,7 @@
 package io.dioring.tools.dd;
 
+import io.dioring.DirectIoException;
+import io.dioring.ffi.Errno;
 import java.io.IOException;
 
 /**
@@ -21,6 +23,12 @@ public final class DdIoException extends IOException {
         super(strerror);
         this.errno = errno;
         this.transferred = transferred;
+    }
+
+    /** A failure of the engine as dd reports it: the kernel's errno, or EIO. */
+    static DdIoException ofEngine(Throwable t, long transferred) {
+        int errno = t instanceof DirectIoException d ? d.errno() : Errno.EIO;
+        return new DdIoException(errno, Errno.message(errno), transferred);
     }
 
     /** The error number (EIO, EINVAL, ...). */

@@ -149,12 +149,6 @@ public final class RingBackend implements DdBackend {
         return flags >= 0 && (flags & libc_h.O_DIRECT()) != 0;
     }
 
-    /** A failure of the engine as dd reports it: the kernel's errno, or EIO. */
-    static DdIoException ddError(Throwable t, long transferred) {
-        int errno = t instanceof DirectIoException d ? d.errno() : Errno.EIO;
-        return new DdIoException(errno, Errno.message(errno), transferred);
-    }
-
     /** One transfer in flight, completed by the ring on the copying thread. */
     private static final class Transfer {
         long offset;
@@ -274,7 +268,7 @@ public final class RingBackend implements DdBackend {
         public long awaitRead() throws DdIoException {
             Transfer t = queue.awaitOldest();
             if (t.failure != null) {
-                throw ddError(t.failure, 0);
+                throw DdIoException.ofEngine(t.failure, 0);
             }
             return t.result;
         }

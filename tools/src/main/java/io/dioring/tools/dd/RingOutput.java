@@ -127,7 +127,7 @@ final class RingOutput implements DdOutput {
             // As the engine reported it: nothing counted of a failed block (the file is
             // trimmed back to the blocks written whole, see settle)
             throw w.failure instanceof DdIoException d ? new DdIoException(d.errno(), d.strerror(), 0)
-                    : RingBackend.ddError(w.failure, 0);
+                    : DdIoException.ofEngine(w.failure, 0);
         }
         if (!failed) {
             writtenEnd = Math.max(writtenEnd, w.offset + w.src.byteSize());
