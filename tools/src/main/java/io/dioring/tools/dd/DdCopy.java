@@ -171,13 +171,13 @@ final class DdCopy {
             int errno = o.inputNocache ? source.invalidateCache(0) : 0;
             if (errno != 0) {
                 stats.error("failed to discard cache for: " + DdText.quoteIfNeeded(inputName) + ": "
-                        + PosixBackend.strerror(errno));
+                        + DdErrno.strerror(errno));
                 exitStatus = DdExit.FAILURE;
             }
             errno = o.outputNocache ? writes.invalidateCacheToEnd() : 0;
             if (errno != 0) {
                 stats.error("failed to discard cache for: " + DdText.quoteIfNeeded(outputName) + ": "
-                        + PosixBackend.strerror(errno));
+                        + DdErrno.strerror(errno));
                 exitStatus = DdExit.FAILURE;
             }
         } else {
@@ -242,7 +242,7 @@ final class DdCopy {
             try {
                 out.fdatasync();
             } catch (DdIoException e) {
-                if (e.errno() != 38 /* ENOSYS */ && e.errno() != PosixBackend.EINVAL) {
+                if (e.errno() != 38 /* ENOSYS */ && e.errno() != DdErrno.EINVAL) {
                     stats.error("fdatasync failed for " + DdText.quoteAlways(outputName), e);
                     exitStatus = DdExit.FAILURE;
                 }

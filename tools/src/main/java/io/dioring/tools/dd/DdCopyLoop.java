@@ -241,7 +241,7 @@ final class DdCopyLoop {
             long target = in.startOffset() + offset;
             try {
                 if (target < 0) {
-                    throw new DdIoException(PosixBackend.EINVAL, PosixBackend.strerror(PosixBackend.EINVAL));
+                    throw new DdIoException(DdErrno.EINVAL, DdErrno.strerror(DdErrno.EINVAL));
                 }
                 in.seek(target);
                 long size;
@@ -268,9 +268,9 @@ final class DdCopyLoop {
         try {
             source.descriptorAt(in.seekEnd());
             if (lseekErrno == 0) {
-                lseekErrno = PosixBackend.EOVERFLOW;
+                lseekErrno = DdErrno.EOVERFLOW;
             }
-            stats.error(DdText.quoteIfNeeded(source.name) + ": cannot skip: " + PosixBackend.strerror(lseekErrno));
+            stats.error(DdText.quoteIfNeeded(source.name) + ": cannot skip: " + DdErrno.strerror(lseekErrno));
             throw new DdExit(DdExit.FAILURE);
         } catch (DdIoException notSeekable) {
             // read and discard
@@ -320,7 +320,7 @@ final class DdCopyLoop {
         try {
             writes.descriptorAt(out.seekEnd());
             if (lseekErrno == 0) {
-                lseekErrno = PosixBackend.EOVERFLOW;
+                lseekErrno = DdErrno.EOVERFLOW;
             }
         } catch (DdIoException notSeekable) {
             if (lseekErrno == 0) {
@@ -328,7 +328,7 @@ final class DdCopyLoop {
             }
             // GNU dd would now read the output to skip; outputs that cannot seek cannot be read either
         }
-        stats.error(DdText.quoteIfNeeded(writes.name) + ": cannot seek: " + PosixBackend.strerror(lseekErrno));
+        stats.error(DdText.quoteIfNeeded(writes.name) + ": cannot seek: " + DdErrno.strerror(lseekErrno));
         throw new DdExit(DdExit.FAILURE);
     }
 

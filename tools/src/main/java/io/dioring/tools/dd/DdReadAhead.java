@@ -113,7 +113,7 @@ final class DdReadAhead {
      * and its partial-read warning; -1 for an error ({@link #readError()}).
      */
     private long outcome(long size, long n, DdIoException e) throws DdWriteBehind.WriteFailed {
-        if (e != null && e.errno() == PosixBackend.EINVAL && 0 < prevNread && prevNread < size
+        if (e != null && e.errno() == DdErrno.EINVAL && 0 < prevNread && prevNread < size
                 && (o.inputFlags & F_DIRECT) != 0) {
             e = null;
             n = 0;

@@ -54,10 +54,10 @@ final class DdSource {
     /** advance_input_after_read_error: continue after the bad block; false if dd cannot. */
     boolean advanceAfterReadError(long nbytes) {
         if (!seekable) {
-            if (seekErrno == PosixBackend.ESPIPE) {
+            if (seekErrno == DdErrno.ESPIPE) {
                 return true;
             }
-            stats.error(DdText.quoteIfNeeded(name) + ": cannot seek: " + PosixBackend.strerror(seekErrno));
+            stats.error(DdText.quoteIfNeeded(name) + ": cannot seek: " + DdErrno.strerror(seekErrno));
             return false;
         }
         advance(nbytes);
@@ -72,13 +72,13 @@ final class DdSource {
     /** After a failed advance: dd treats the input as a pipe from now on. */
     void seekingFailed() {
         seekable = false;
-        seekErrno = PosixBackend.ESPIPE;
+        seekErrno = DdErrno.ESPIPE;
     }
 
     /** invalidate_cache(STDIN_FILENO, length): the input's page cache behind dd's input offset. */
     int invalidateCache(long length) {
         return cache.invalidate(length, seekable ? offset : -1,
-                seekable ? PosixBackend.EOVERFLOW : PosixBackend.ESPIPE, in::dropCache);
+                seekable ? DdErrno.EOVERFLOW : DdErrno.ESPIPE, in::dropCache);
     }
 
     void dropCacheToEndOfFile() {

@@ -1,9 +1,9 @@
 package io.dioring.tools.dd;
 
-import static io.dioring.tools.dd.PosixBackend.EINVAL;
-import static io.dioring.tools.dd.PosixBackend.EIO;
-import static io.dioring.tools.dd.PosixBackend.ESPIPE;
-import static io.dioring.tools.dd.PosixBackend.strerror;
+import static io.dioring.tools.dd.DdErrno.EINVAL;
+import static io.dioring.tools.dd.DdErrno.EIO;
+import static io.dioring.tools.dd.DdErrno.ESPIPE;
+import static io.dioring.tools.dd.DdErrno.strerror;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -17,14 +17,6 @@ import java.lang.foreign.ValueLayout;
  * behave like pipes: not seekable, short reads counted as partial records).
  */
 public final class PosixBackend implements DdBackend {
-    static final int EINTR = 4;
-    static final int EINVAL = 22;
-    static final int ENOSPC = 28;
-    static final int ESPIPE = 29;
-    static final int ENOTDIR = 20;
-    static final int EOVERFLOW = 75;
-    static final int EIO = 5;
-
     private static final boolean AARCH64 = "aarch64".equals(System.getProperty("os.arch"));
     private static final int O_NOCTTY = 0400;
     private static final int O_NONBLOCK = 04000;
@@ -48,12 +40,8 @@ public final class PosixBackend implements DdBackend {
         this.stdoutStream = stdout;
     }
 
-    static String strerror(int errno) {
-        return Libc.strerror(errno);
-    }
-
     static DdIoException error(int negErrno) {
-        return new DdIoException(-negErrno, strerror(-negErrno));
+        return new DdIoException(-negErrno, DdErrno.strerror(-negErrno));
     }
 
     static int openFlags(int ddFlags) {
@@ -126,7 +114,7 @@ public final class PosixBackend implements DdBackend {
         int r;
         do {
             r = c.call();
-        } while (r == -EINTR);
+        } while (r == -DdErrno.EINTR);
         return r;
     }
 
@@ -152,7 +140,7 @@ public final class PosixBackend implements DdBackend {
                     throw error(r);
                 }
                 if ((stat.st_mode(st) & libc_h.S_IFMT()) != libc_h.S_IFDIR()) {
-                    throw new DdIoException(ENOTDIR, strerror(ENOTDIR));
+                    throw new DdIoException(DdErrno.ENOTDIR, DdErrno.strerror(DdErrno.ENOTDIR));
                 }
             }
             wanted &= ~O_DIRECTORY;
@@ -268,7 +256,7 @@ public final class PosixBackend implements DdBackend {
             long n;
             do {
                 n = Libc.read(fd, dst);
-            } while (n == -EINTR);
+            } while (n == -DdErrno.EINTR);
             if (n < 0) {
                 throw error((int) n);
             }
@@ -295,16 +283,16 @@ public final class PosixBackend implements DdBackend {
             }
             while (total < size) {
                 long n = Libc.write(fd, src.asSlice(total));
-                if (n == -EINTR) {
+                if (n == -DdErrno.EINTR) {
                     continue;
                 }
                 if (n < 0) {
                     position += total;
-                    throw new DdIoException((int) -n, strerror((int) -n), total);
+                    throw new DdIoException((int) -n, DdErrno.strerror((int) -n), total);
                 }
                 if (n == 0) {
                     position += total;
-                    throw new DdIoException(ENOSPC, strerror(ENOSPC), total);
+                    throw new DdIoException(DdErrno.ENOSPC, DdErrno.strerror(DdErrno.ENOSPC), total);
                 }
                 total += n;
             }
@@ -374,7 +362,7 @@ public final class PosixBackend implements DdBackend {
                 return; // the standard streams stay open for the JVM; dd closes them at exit
             }
             int r = Libc.close(fd);
-            if (r < 0 && r != -EINTR) {
+            if (r < 0 && r != -DdErrno.EINTR) {
                 throw error(r);
             }
         }

@@ -99,14 +99,14 @@ final class RingOutput implements DdOutput {
         long size = src.byteSize();
         while (total < size) {
             long n = Libc.pwrite(fd.fd(), src.asSlice(total), offset + total);
-            if (n == -PosixBackend.EINTR) {
+            if (n == -DdErrno.EINTR) {
                 continue;
             }
             if (n < 0) {
                 throw PosixBackend.error((int) n);
             }
             if (n == 0) {
-                throw new DdIoException(PosixBackend.ENOSPC, PosixBackend.strerror(PosixBackend.ENOSPC));
+                throw new DdIoException(DdErrno.ENOSPC, DdErrno.strerror(DdErrno.ENOSPC));
             }
             total += n;
         }

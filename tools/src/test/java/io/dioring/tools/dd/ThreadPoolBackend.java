@@ -47,7 +47,7 @@ final class ThreadPoolBackend implements DdBackend, AutoCloseable {
     }
 
     private static DdIoException errno(int errno, long transferred) {
-        return new DdIoException(errno, PosixBackend.strerror(errno), transferred);
+        return new DdIoException(errno, DdErrno.strerror(errno), transferred);
     }
 
     private static DdIoException mapOpen(IOException e) {
