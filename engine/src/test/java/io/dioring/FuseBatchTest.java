@@ -9,21 +9,19 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.testing.FaultFs;
+import io.dioring.testing.FuseDataFile;
 import io.dioring.testing.Waits;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link IoBatch} over the FUSE fault filesystem ({@link FaultFs}): each entry's result is
@@ -35,30 +33,17 @@ class FuseBatchTest {
     private static final int BLOCK = 64 << 10;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private FaultFs fs;
-    private byte[] data;
-    private Path file;
+    @RegisterExtension
+    final FuseDataFile fuse = new FuseDataFile(16 * BLOCK, 17);
     private Backend backend;
 
     @BeforeEach
-    void mount(Backend backend) throws Exception {
+    void backend(Backend backend) {
         this.backend = backend;
-        fs = FaultFs.mountOrSkip();
-        data = new byte[16 * BLOCK];
-        new Random(17).nextBytes(data);
-        file = fs.file("data");
-        Files.write(fs.backing().resolve("data"), data);
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (fs != null) {
-            fs.close();
-        }
     }
 
     private byte[] expected(long from, long n) {
-        return Arrays.copyOfRange(data, (int) from, (int) (from + n));
+        return Arrays.copyOfRange(fuse.data(), (int) from, (int) (from + n));
     }
 
     @BackendTest
@@ -66,10 +51,10 @@ class FuseBatchTest {
         long eio = 3L * BLOCK + 100;
         long cut = 5L * BLOCK + 4096;         // a short read, resubmitted for the rest
         long falseEnd = 7L * BLOCK + 8192;    // a short read, then 0 bytes: the prefix is the result
-        fs.configure(FaultFs.readEio(eio, eio + 1), FaultFs.cut(cut), FaultFs.cut(falseEnd), FaultFs.zero(falseEnd));
+        fuse.fs().configure(FaultFs.readEio(eio, eio + 1), FaultFs.cut(cut), FaultFs.cut(falseEnd), FaultFs.zero(falseEnd));
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
-                    DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                    DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ)) {
                 IoBatch batch = IoBatch.of(f, 8);
                 MemorySegment[] bufs = new MemorySegment[8];
                 for (int i = 0; i < 8; i++) {
@@ -93,7 +78,7 @@ class FuseBatchTest {
                             bufs[i].asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), "entry " + i + "'s bytes");
                 }
                 // Reused with the faults gone: every entry succeeds.
-                fs.configure();
+                fuse.fs().configure();
                 assertEquals(0, batch.submitAndWait());
                 assertArrayEquals(expected(3L * BLOCK, BLOCK), bufs[3].toArray(ValueLayout.JAVA_BYTE));
             }
@@ -108,13 +93,13 @@ class FuseBatchTest {
      */
     @BackendTest
     void virtualThreadsWaitingInBatchesLeaveTheirCarriers() throws Exception {
-        fs.configure(FaultFs.delayMs(300));
+        fuse.fs().configure(FaultFs.delayMs(300));
         int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
                 Runtime.getRuntime().availableProcessors());
         int vthreads = carriers + 4;
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withThreads(Math.max(4, vthreads)));
-                    DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                    DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ)) {
                 AtomicInteger inside = new AtomicInteger();
                 AtomicInteger insideWhenFirstReturned = new AtomicInteger(-1);
                 AtomicReference<Throwable> failure = new AtomicReference<>();

@@ -7,20 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.testing.FaultFs;
+import io.dioring.testing.FuseDataFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The engine over a filesystem that returns short reads and EIO (the FUSE fault filesystem,
@@ -33,40 +32,27 @@ class FuseFaultTest {
     private static final int BLOCK = 64 << 10;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private FaultFs fs;
-    private byte[] data;
-    private Path file;
+    @RegisterExtension
+    final FuseDataFile fuse = new FuseDataFile(16 * BLOCK, 13);
     private Backend backend;
 
     @BeforeEach
-    void mount(Backend backend) throws Exception {
+    void backend(Backend backend) {
         this.backend = backend;
-        fs = FaultFs.mountOrSkip();
-        data = new byte[16 * BLOCK];
-        new Random(13).nextBytes(data);
-        file = fs.file("data");
-        Files.write(fs.backing().resolve("data"), data);
-    }
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (fs != null) {
-            fs.close();
-        }
     }
 
     /** A read of four 64 KiB slices whose second comes back short, then at end of file. */
     @BackendTest
     void aShortMiddleSliceCapsTheResultAtItsPositionWhateverLaterSlicesDid() throws Exception {
         long cut = BLOCK + 4096;
-        fs.configure(FaultFs.cut(cut), FaultFs.zero(cut));
+        fuse.fs().configure(FaultFs.cut(cut), FaultFs.zero(cut));
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withMaxIoBytes(BLOCK));
-                    DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                    DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(4 * BLOCK);
                 long n = f.read(0, buf).get(10, TimeUnit.SECONDS);
                 assertEquals(cut, n, "the result is the prefix before the short slice");
-                assertArrayEquals(Arrays.copyOf(data, (int) cut), buf.asSlice(0, cut).toArray(ValueLayout.JAVA_BYTE));
+                assertArrayEquals(Arrays.copyOf(fuse.data(), (int) cut), buf.asSlice(0, cut).toArray(ValueLayout.JAVA_BYTE));
             }
         });
     }
@@ -74,10 +60,10 @@ class FuseFaultTest {
     /** A read of four slices whose third fails: the request fails, naming the failed slice. */
     @BackendTest
     void aFailedMiddleSliceFailsTheRequestWithItsErrnoOffsetAndLength() throws Exception {
-        fs.configure(FaultFs.readEio(2L * BLOCK + 10, 2L * BLOCK + 11));
+        fuse.fs().configure(FaultFs.readEio(2L * BLOCK + 10, 2L * BLOCK + 11));
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withMaxIoBytes(BLOCK));
-                    DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+                    DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(4 * BLOCK);
                 ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                         () -> f.read(0, buf).get(10, TimeUnit.SECONDS));
@@ -85,7 +71,7 @@ class FuseFaultTest {
                 assertEquals("EIO", d.errnoName(), d.getMessage());
                 assertEquals(5, d.errno());
                 assertEquals("read", d.op());
-                assertEquals(file, d.path());
+                assertEquals(fuse.file(), d.path());
                 assertEquals(2L * BLOCK, d.offset(), "the failed slice's offset");
                 assertEquals(BLOCK, d.length(), "the failed slice's length");
             }
@@ -108,22 +94,22 @@ class FuseFaultTest {
     }
 
     private void assertShortReadCompletesInFull(long cut) throws Exception {
-        fs.configure(FaultFs.cut(cut));
+        fuse.fs().configure(FaultFs.cut(cut));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
-                MemorySegment buf = engine.buffers().allocate(data.length);
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ)) {
+                MemorySegment buf = engine.buffers().allocate(fuse.data().length);
                 long n = f.read(0, buf).get(10, TimeUnit.SECONDS);
-                assertEquals(data.length, n, "short at " + cut + ", then the rest");
-                assertArrayEquals(data, buf.toArray(ValueLayout.JAVA_BYTE));
+                assertEquals(fuse.data().length, n, "short at " + cut + ", then the rest");
+                assertArrayEquals(fuse.data(), buf.toArray(ValueLayout.JAVA_BYTE));
             }
         });
     }
 
     @BackendTest
     void aReadEioCarriesErrnoOffsetAndLength() throws Exception {
-        fs.configure(FaultFs.readEio(6L * BLOCK, 6L * BLOCK + 1));
+        fuse.fs().configure(FaultFs.readEio(6L * BLOCK, 6L * BLOCK + 1));
         assertTimeoutPreemptively(TIMEOUT, () -> {
-            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); DirectFile f = engine.open(file, StandardOpenOption.READ)) {
+            try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend)); DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ)) {
                 MemorySegment buf = engine.buffers().allocate(BLOCK);
                 assertEquals(BLOCK, f.read(5L * BLOCK, buf).get(10, TimeUnit.SECONDS), "the block before");
                 ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
@@ -134,17 +120,17 @@ class FuseFaultTest {
                 assertEquals("read", d.op());
                 assertEquals(6L * BLOCK, d.offset());
                 assertEquals(BLOCK, d.length());
-                assertTrue(d.getMessage().contains(file.toString()), d.getMessage());
+                assertTrue(d.getMessage().contains(fuse.file().toString()), d.getMessage());
             }
         });
     }
 
     @BackendTest
     void aWriteEioCarriesErrnoOffsetAndLengthAndWritesNothing() throws Exception {
-        fs.configure(FaultFs.writeEio(2L * BLOCK, 2L * BLOCK + 1));
+        fuse.fs().configure(FaultFs.writeEio(2L * BLOCK, 2L * BLOCK + 1));
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
-                    DirectFile f = engine.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 MemorySegment buf = engine.buffers().allocate(BLOCK);
                 buf.fill((byte) 7);
                 ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
@@ -156,7 +142,7 @@ class FuseFaultTest {
                 assertEquals(BLOCK, d.length());
             }
         });
-        assertArrayEquals(data, Files.readAllBytes(fs.backing().resolve("data")), "the old bytes stay");
+        assertArrayEquals(fuse.data(), Files.readAllBytes(fuse.backingFile()), "the old bytes stay");
     }
 
     /**
@@ -166,11 +152,11 @@ class FuseFaultTest {
      */
     @BackendTest
     void anExtendingWriteEioCarriesErrnoOffsetAndLengthAndTheSizeStays() throws Exception {
-        long end = data.length;
-        fs.configure(FaultFs.writeEio(end + BLOCK, end + BLOCK + 1));
+        long end = fuse.data().length;
+        fuse.fs().configure(FaultFs.writeEio(end + BLOCK, end + BLOCK + 1));
         assertTimeoutPreemptively(TIMEOUT, () -> {
             try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
-                    DirectFile f = engine.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 MemorySegment two = engine.buffers().allocate(2L * BLOCK);
                 two.fill((byte) 9);
                 DirectIoException d = org.junit.jupiter.api.Assertions.assertThrows(DirectIoException.class,
@@ -187,9 +173,9 @@ class FuseFaultTest {
                 assertEquals(end + BLOCK, f.size());
             }
         });
-        byte[] after = Files.readAllBytes(fs.backing().resolve("data"));
-        assertArrayEquals(data, java.util.Arrays.copyOf(after, data.length), "the old bytes stay");
-        for (int i = data.length; i < after.length; i++) {
+        byte[] after = Files.readAllBytes(fuse.backingFile());
+        assertArrayEquals(fuse.data(), java.util.Arrays.copyOf(after, fuse.data().length), "the old bytes stay");
+        for (int i = fuse.data().length; i < after.length; i++) {
             assertEquals(8, after[i], "byte " + i);
         }
     }
@@ -202,7 +188,7 @@ class FuseFaultTest {
     @BackendTest
     void coalescingDoesNotChangeAnyRequestsOutcomeUnderFaults() throws Exception {
         long shortAt = 5L * BLOCK + 1000;
-        fs.configure(FaultFs.readEio(2L * BLOCK + 100, 2L * BLOCK + 101), FaultFs.cut(shortAt), FaultFs.zero(shortAt));
+        fuse.fs().configure(FaultFs.readEio(2L * BLOCK + 100, 2L * BLOCK + 101), FaultFs.cut(shortAt), FaultFs.zero(shortAt));
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             expected.add(switch (i) {
@@ -233,7 +219,7 @@ class FuseFaultTest {
             }
         };
         try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend).withCoalescing(coalescing));
-                DirectFile f = engine.open(file, StandardOpenOption.READ);
+                DirectFile f = engine.open(fuse.file(), StandardOpenOption.READ);
                 OwnedRing ring = engine.ownedRing()) {
             MemorySegment[] bufs = new MemorySegment[8];
             for (int i = 0; i < 8; i++) {
@@ -247,7 +233,7 @@ class FuseFaultTest {
             for (int i = 0; i < 8; i++) {
                 if (outcomes[i] != null && outcomes[i].startsWith("read")) {
                     long n = Long.parseLong(outcomes[i].split(" ")[1]);
-                    assertArrayEquals(Arrays.copyOfRange(data, i * BLOCK, (int) (i * BLOCK + n)),
+                    assertArrayEquals(Arrays.copyOfRange(fuse.data(), i * BLOCK, (int) (i * BLOCK + n)),
                             bufs[i].asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), "bytes of request " + i);
                 }
             }
