@@ -2,8 +2,6 @@ package io.dioring.jmh;
 
 import io.dioring.IoEngine;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,9 +103,7 @@ public class LuceneQueries {
     private volatile Thread waiter;
     private volatile boolean stopping;
     private volatile Throwable failure;
-    private final ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
-    private int threadsBefore;
-    private java.util.Set<Thread> jvmThreads = java.util.Set.of();
+    private final ThreadCensus threads = new ThreadCensus();
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -121,9 +117,7 @@ public class LuceneQueries {
     void start(Path index) throws IOException {
         warmPageCache(index);
         queries = LuceneIndex.queries(kind, QUERIES, 7);
-        threadsBefore = threadBean.getThreadCount();
-        jvmThreads = Thread.getAllStackTraces().keySet();
-        threadBean.resetPeakThreadCount();
+        threads.start();
         directory = open(index);
         reader = DirectoryReader.open(directory);
         searcher = new IndexSearcher(reader);
@@ -240,22 +234,11 @@ public class LuceneQueries {
 
     @TearDown(Level.Iteration)
     public void printThreads() {
-        int carriers = 0;
-        int engineThreads = 0;
-        List<String> others = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("ForkJoinPool-") && t.getName().contains("worker")) {
-                carriers++;
-            } else if (t.getName().startsWith("dioring-")) {
-                engineThreads++;
-            } else if (!jvmThreads.contains(t)) {
-                others.add(t.getName());
-            }
-        }
+        ThreadCensus.Count c = threads.count();
         System.out.printf("%n[platform threads] store=%s kind=%s vthreads=%d: live %d, peak %d, carriers %d,"
                 + " engine %d (rings %d), others since setup %s, before setup %d%n", store, kind, vthreads,
-                threadBean.getThreadCount(), threadBean.getPeakThreadCount(), carriers, engineThreads,
-                engine == null ? 0 : engine.config().rings(), others, threadsBefore);
+                c.live(), c.peak(), c.carriers(), c.engine(),
+                engine == null ? 0 : engine.config().rings(), c.others(), c.before());
     }
 
     @TearDown(Level.Trial)

@@ -5,8 +5,6 @@ import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -84,7 +82,7 @@ public class VirtualThreadRandomRead {
     private volatile Thread waiter;
     private volatile boolean stopping;
     private volatile Throwable failure;
-    private final ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
+    private final ThreadCensus threads = new ThreadCensus();
 
     /** One reader's blocking read of 4 KiB at {@code offset}. */
     @FunctionalInterface
@@ -109,7 +107,7 @@ public class VirtualThreadRandomRead {
                     ExtendedOpenOption.DIRECT);
             default -> throw new IllegalArgumentException("api " + api);
         }
-        threadBean.resetPeakThreadCount();
+        threads.start();
         for (int i = 0; i < vthreads; i++) {
             BlockingRead read = readerFor();
             SplittableRandom random = new SplittableRandom(1000 + i);
@@ -179,14 +177,9 @@ public class VirtualThreadRandomRead {
 
     @TearDown(Level.Iteration)
     public void printThreads() {
-        int carriers = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("ForkJoinPool-") && t.getName().contains("worker")) {
-                carriers++;
-            }
-        }
+        ThreadCensus.Count c = threads.count();
         System.out.printf("%n[platform threads] api=%s vthreads=%d: live %d, peak %d, carriers %d%n", api, vthreads,
-                threadBean.getThreadCount(), threadBean.getPeakThreadCount(), carriers);
+                c.live(), c.peak(), c.carriers());
     }
 
     @TearDown(Level.Trial)
