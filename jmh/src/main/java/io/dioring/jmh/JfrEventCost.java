@@ -1,6 +1,5 @@
 package io.dioring.jmh;
 
-import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.DirectIoPolicy;
 import io.dioring.IoEngine;
@@ -47,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-public class JfrEventCost implements CompletionHandler<MemorySegment> {
+public class JfrEventCost extends OwnedRingLoad<MemorySegment> {
     static final int OPS = 1024;
     /** Reads stay in this much of the file, read once at setup, so the page cache holds it. */
     static final long HOT_BYTES = 16L << 20;
@@ -57,12 +56,7 @@ public class JfrEventCost implements CompletionHandler<MemorySegment> {
 
     private IoEngine engine;
     private DirectFile file;
-    private OwnedRing ring;
     private final SplittableRandom random = new SplittableRandom(11);
-    private long completed;
-    private long target;
-    private boolean stopping;
-    private Throwable failure;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -78,41 +72,21 @@ public class JfrEventCost implements CompletionHandler<MemorySegment> {
         }
     }
 
-    private void issue(MemorySegment buffer) {
+    @Override
+    void issue(MemorySegment buffer) {
         long offset = random.nextLong(HOT_BYTES / BenchFiles.BLOCK_4K) * BenchFiles.BLOCK_4K;
         ring.read(file, offset, buffer, buffer, this);
-    }
-
-    @Override
-    public void completed(long bytes, MemorySegment buffer) {
-        completed++;
-        if (!stopping) {
-            issue(buffer);
-        }
-    }
-
-    @Override
-    public void failed(Throwable t, MemorySegment buffer) {
-        failure = t;
-        stopping = true;
     }
 
     @Benchmark
     @OperationsPerInvocation(OPS)
     public long cachedRandomRead4k() {
-        target += OPS;
-        while (completed < target) {
-            ring.await(1);
-            if (failure != null) {
-                throw new IllegalStateException("read failed: " + failure.getMessage(), failure);
-            }
-        }
-        return completed;
+        return completeMore(OPS);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        stopping = true;
+        stop();
         ring.close();
         file.close();
         engine.close();

@@ -1,6 +1,5 @@
 package io.dioring.jmh;
 
-import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
@@ -40,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRead.Slot> {
+public class OwnedRingRandomRead extends OwnedRingLoad<OwnedRingRandomRead.Slot> {
     static final int OPS = 1024;
 
     @Param({"1", "32", "128"})
@@ -55,12 +54,7 @@ public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRea
 
     private IoEngine engine;
     private DirectFile file;
-    private OwnedRing ring;
     private final SplittableRandom random = new SplittableRandom(7);
-    private long completed;
-    private long target;
-    private boolean stopping;
-    private Throwable failure;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -81,35 +75,15 @@ public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRea
         }
     }
 
-    private void issue(Slot s) {
+    @Override
+    void issue(Slot s) {
         ring.read(file, BenchFiles.randomOffset(random, BenchFiles.BLOCK_4K), s.buffer, s, this);
-    }
-
-    @Override
-    public void completed(long bytes, Slot s) {
-        completed++;
-        if (!stopping) {
-            issue(s);
-        }
-    }
-
-    @Override
-    public void failed(Throwable t, Slot s) {
-        failure = t;
-        stopping = true;
     }
 
     @Benchmark
     @OperationsPerInvocation(OPS)
     public long randomRead4k() {
-        target += OPS;
-        while (completed < target) {
-            ring.await(1);
-            if (failure != null) {
-                throw new IllegalStateException("read failed: " + failure.getMessage(), failure);
-            }
-        }
-        return completed;
+        return completeMore(OPS);
     }
 
     @TearDown(Level.Trial)
@@ -117,7 +91,7 @@ public class OwnedRingRandomRead implements CompletionHandler<OwnedRingRandomRea
         if (fixedBuffers && ring.fixedIssued() == 0) {
             throw new IllegalStateException("fixedBuffers = true but no read went out as READ_FIXED");
         }
-        stopping = true;
+        stop();
         ring.close();
         file.close();
         engine.close();

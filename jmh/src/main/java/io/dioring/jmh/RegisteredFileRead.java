@@ -1,9 +1,7 @@
 package io.dioring.jmh;
 
-import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.IoEngine;
-import io.dioring.OwnedRing;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.StandardOpenOption;
@@ -39,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @Warmup(iterations = 1, time = 2)
 @Measurement(iterations = 3, time = 3)
-public class RegisteredFileRead implements CompletionHandler<MemorySegment> {
+public class RegisteredFileRead extends OwnedRingLoad<MemorySegment> {
     static final int OPS = 1024;
 
     @Param({"32"})
@@ -50,12 +48,7 @@ public class RegisteredFileRead implements CompletionHandler<MemorySegment> {
 
     private IoEngine engine;
     private DirectFile file;
-    private OwnedRing ring;
     private final SplittableRandom random = new SplittableRandom(7);
-    private long completed;
-    private long target;
-    private boolean stopping;
-    private Throwable failure;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -75,35 +68,15 @@ public class RegisteredFileRead implements CompletionHandler<MemorySegment> {
         }
     }
 
-    private void issue(MemorySegment b) {
+    @Override
+    void issue(MemorySegment b) {
         ring.read(file, BenchFiles.randomOffset(random, BenchFiles.BLOCK_4K), b, b, this);
-    }
-
-    @Override
-    public void completed(long bytes, MemorySegment b) {
-        completed++;
-        if (!stopping) {
-            issue(b);
-        }
-    }
-
-    @Override
-    public void failed(Throwable t, MemorySegment b) {
-        failure = t;
-        stopping = true;
     }
 
     @Benchmark
     @OperationsPerInvocation(OPS)
     public long randomRead4k() throws IOException {
-        target += OPS;
-        while (completed < target) {
-            ring.await(1);
-            if (failure != null) {
-                throw new IllegalStateException("read failed: " + failure.getMessage(), failure);
-            }
-        }
-        return completed;
+        return completeMore(OPS);
     }
 
     @TearDown(Level.Trial)
@@ -112,7 +85,7 @@ public class RegisteredFileRead implements CompletionHandler<MemorySegment> {
             throw new IllegalStateException("fixedFile = " + fixedFile + " but " + ring.fixedFileIssued()
                     + " SQEs carried IOSQE_FIXED_FILE, " + ring.fixedIssued() + " READ_FIXED");
         }
-        stopping = true;
+        stop();
         ring.close();
         file.close();
         engine.close();

@@ -1,9 +1,7 @@
 package io.dioring.jmh;
 
-import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.IoEngine;
-import io.dioring.OwnedRing;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -37,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-public class SequentialIo implements CompletionHandler<MemorySegment> {
+public class SequentialIo extends OwnedRingLoad<MemorySegment> {
     static final int OPS = 64;
 
     @Param({"1", "8"})
@@ -48,13 +46,8 @@ public class SequentialIo implements CompletionHandler<MemorySegment> {
 
     private IoEngine engine;
     private DirectFile file;
-    private OwnedRing ring;
     private boolean write;
     private long position;
-    private long completed;
-    private long target;
-    private boolean stopping;
-    private Throwable failure;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -76,7 +69,13 @@ public class SequentialIo implements CompletionHandler<MemorySegment> {
         }
     }
 
-    private void issue(MemorySegment buffer) {
+    @Override
+    String what() {
+        return rw;
+    }
+
+    @Override
+    void issue(MemorySegment buffer) {
         long at = position;
         position = at + BenchFiles.BLOCK_1M >= BenchFiles.FILE_BYTES ? 0 : at + BenchFiles.BLOCK_1M;
         if (write) {
@@ -86,36 +85,15 @@ public class SequentialIo implements CompletionHandler<MemorySegment> {
         }
     }
 
-    @Override
-    public void completed(long bytes, MemorySegment buffer) {
-        completed++;
-        if (!stopping) {
-            issue(buffer);
-        }
-    }
-
-    @Override
-    public void failed(Throwable t, MemorySegment buffer) {
-        failure = t;
-        stopping = true;
-    }
-
     @Benchmark
     @OperationsPerInvocation(OPS)
     public long sequential1m() {
-        target += OPS;
-        while (completed < target) {
-            ring.await(1);
-            if (failure != null) {
-                throw new IllegalStateException(rw + " failed: " + failure.getMessage(), failure);
-            }
-        }
-        return completed;
+        return completeMore(OPS);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        stopping = true;
+        stop();
         ring.close();
         file.close();
         engine.close();
