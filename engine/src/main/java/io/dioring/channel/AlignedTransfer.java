@@ -5,6 +5,7 @@ import io.dioring.IoBuffers;
 import io.dioring.file.FileProbe;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.StampedLock;
 
@@ -16,9 +17,11 @@ import java.util.concurrent.locks.StampedLock;
  * A direct buffer whose address is a multiple of the file's memory alignment, at an
  * offset and of a length that are multiples of its offset alignment, goes to the kernel
  * as it is: the buffer's own memory, no copy. Everything else (heap buffers, unaligned
- * addresses, offsets or lengths) is copied through an aligned bounce buffer from the
- * engine's pool ({@code IoBuffers.take}/{@code give}) covering the aligned span around the
- * request, in chunks of at most {@link #CHUNK_BYTES}.
+ * addresses, offsets or lengths) is copied through an aligned bounce buffer covering the
+ * aligned span around the request, in chunks of at most {@link #CHUNK_BYTES}: on a buffered
+ * file, from the lock-free {@link BounceStash} for spans it fits; otherwise from the engine's
+ * pool ({@code IoBuffers.take}/{@code give}), whose buffers are registered with the rings.
+ * A heap buffer is read into through its array, with no segment made over it.
  * A write that covers only part of its first or last alignment unit reads those units
  * first and writes them back whole (read-modify-write); where the last unit straddles the
  * end of the file, its bytes up to the logical end go out buffered ({@link EndOfFileWrite}).
@@ -54,14 +57,15 @@ final class AlignedTransfer {
     private final long offsetMask;
     private final long memoryMask;
     private final int unit;
-    private final int memoryAlignment;
+    /** Whether bounce buffers that fit come from the {@link BounceStash}: for a buffered file (see there). */
+    private final boolean stashes;
 
     AlignedTransfer(DirectFile file, IoBuffers buffers, EndOfFileWrite endOfFileWrite) {
         this.file = file;
         this.endOfFileWrite = endOfFileWrite;
         this.buffers = buffers;
         this.unit = file.offsetAlignment();
-        this.memoryAlignment = Math.max(IoBuffers.DEFAULT_ALIGNMENT, file.memoryAlignment());
+        this.stashes = !file.isDirect();
         if (Integer.bitCount(unit) != 1 || Integer.bitCount(file.memoryAlignment()) != 1 || unit > CHUNK_BYTES) {
             throw new IllegalStateException(file.path() + ": alignment offset " + unit + " / memory "
                     + file.memoryAlignment() + " must be powers of two, offset at most " + CHUNK_BYTES);
@@ -81,11 +85,13 @@ final class AlignedTransfer {
         if (length == 0) {
             return 0;
         }
-        MemorySegment target = BufferViews.remaining(dst);
+        // A heap buffer is copied into by array: no segment over it (MemorySegment.ofBuffer
+        // allocates, and Lucene's readers each read into a buffer of their own).
+        MemorySegment target = dst.isDirect() || !dst.hasArray() ? BufferViews.remaining(dst) : null;
         long n = -1;
         long stamp = lock.tryOptimisticRead();
         if (stamp != 0) {
-            n = readOnce(target, position, length);
+            n = readOnce(target, dst, position, length);
             if (!lock.validate(stamp)) {
                 n = -1;
             }
@@ -93,7 +99,7 @@ final class AlignedTransfer {
         if (n < 0) {
             stamp = lock.readLock();
             try {
-                n = readOnce(target, position, length);
+                n = readOnce(target, dst, position, length);
             } finally {
                 lock.unlockRead(stamp);
             }
@@ -105,14 +111,15 @@ final class AlignedTransfer {
         return (int) n;
     }
 
-    private long readOnce(MemorySegment target, long position, int length) throws IOException {
-        if (goesDirect(target, position, length)) {
+    /** One read into {@code target} (a direct {@code dst}'s remaining bytes) or, when null, into heap {@code dst}'s array. */
+    private long readOnce(MemorySegment target, ByteBuffer dst, long position, int length) throws IOException {
+        if (target != null && goesDirect(target, position, length)) {
             return file.readFully(position, target);
         }
-        return readBounced(target, position, length);
+        return readBounced(target, dst, position, length);
     }
 
-    private long readBounced(MemorySegment target, long position, int length) throws IOException {
+    private long readBounced(MemorySegment target, ByteBuffer dst, long position, int length) throws IOException {
         long end = position + length;
         long done = 0;
         while (done < length) {
@@ -120,21 +127,32 @@ final class AlignedTransfer {
             long spanStart = from & ~offsetMask;
             long spanEnd = Math.min(alignUp(end), spanStart + CHUNK_BYTES);
             int span = (int) (spanEnd - spanStart);
-            MemorySegment bounce = buffers.takeFor(file, span);
+            boolean stashed = stashes && span <= BounceStash.BYTES;
+            MemorySegment whole = stashed ? BounceStash.take() : buffers.takeFor(file, span);
             try {
-                long n = file.readFully(spanStart, bounce); // takeFor gave exactly span bytes
+                MemorySegment bounce = stashed ? whole.asSlice(0, span) : whole; // takeFor gave exactly span bytes
+                long n = file.readFully(spanStart, bounce);
                 long available = spanStart + n - from;
                 if (available <= 0) {
                     break;
                 }
                 long copied = Math.min(available, end - from);
-                MemorySegment.copy(bounce, from - spanStart, target, done, copied);
+                if (target != null) {
+                    MemorySegment.copy(bounce, from - spanStart, target, done, copied);
+                } else {
+                    MemorySegment.copy(bounce, ValueLayout.JAVA_BYTE, from - spanStart, dst.array(),
+                            dst.arrayOffset() + dst.position() + (int) done, (int) copied);
+                }
                 done += copied;
                 if (n < span) {
                     break; // end of file
                 }
             } finally {
-                buffers.give(bounce);
+                if (stashed) {
+                    BounceStash.give(whole);
+                } else {
+                    buffers.give(whole);
+                }
             }
         }
         return done;
@@ -220,18 +238,24 @@ final class AlignedTransfer {
             long spanEnd = Math.min(alignUp(end), spanStart + CHUNK_BYTES);
             long to = Math.min(end, spanEnd);
             int span = (int) (spanEnd - spanStart);
-            MemorySegment bounce = buffers.takeFor(file, span);
+            boolean stashed = stashes && span <= BounceStash.BYTES;
+            MemorySegment whole = stashed ? BounceStash.take() : buffers.takeFor(file, span);
             try {
+                MemorySegment bounce = stashed ? whole.asSlice(0, span) : whole; // takeFor gave exactly span bytes
                 long endOfFile = readPartialUnits(bounce, spanStart, spanEnd, from, to);
                 MemorySegment.copy(source, done, bounce, from - spanStart, to - from);
                 long logicalEnd = endOfFile >= 0 ? Math.max(endOfFile, to) : spanEnd;
                 if (logicalEnd < spanEnd) {
                     endOfFileWrite.write(bounce, spanStart, logicalEnd, unit); // never past the logical end
                 } else {
-                    file.writeFully(spanStart, bounce); // takeFor gave exactly span bytes
+                    file.writeFully(spanStart, bounce);
                 }
             } finally {
-                buffers.give(bounce);
+                if (stashed) {
+                    BounceStash.give(whole);
+                } else {
+                    buffers.give(whole);
+                }
             }
             done += to - from;
         }

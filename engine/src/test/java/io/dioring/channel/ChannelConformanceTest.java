@@ -231,7 +231,9 @@ class ChannelConformanceTest {
                 case 1 -> ByteBuffer.allocateDirect(capacity + 16).position(1 + skew % 15).slice().limit(capacity)
                         .slice();
                 case 2 -> ChannelTests.alignedDirect(capacity);
-                default -> ByteBuffer.allocate(capacity);
+                // a heap buffer at offset 0 of its array, or a slice of one (arrayOffset 1-15)
+                default -> skew % 2 == 0 ? ByteBuffer.allocate(capacity)
+                        : ByteBuffer.allocate(capacity + 16).position(1 + skew % 15).slice().limit(capacity).slice();
             };
         }
 
