@@ -128,9 +128,9 @@ final class AlignedTransfer {
             long spanEnd = Math.min(alignUp(end), spanStart + CHUNK_BYTES);
             int span = (int) (spanEnd - spanStart);
             boolean stashed = stashes && span <= BounceStash.BYTES;
-            MemorySegment whole = stashed ? BounceStash.take() : buffers.takeFor(file, span);
+            BounceStash stash = stashed ? BounceStash.take() : null;
+            MemorySegment bounce = stashed ? stash.slice(span) : buffers.takeFor(file, span); // exactly span bytes
             try {
-                MemorySegment bounce = stashed ? whole.asSlice(0, span) : whole; // takeFor gave exactly span bytes
                 long n = file.readFully(spanStart, bounce);
                 long available = spanStart + n - from;
                 if (available <= 0) {
@@ -149,9 +149,9 @@ final class AlignedTransfer {
                 }
             } finally {
                 if (stashed) {
-                    BounceStash.give(whole);
+                    BounceStash.give(stash);
                 } else {
-                    buffers.give(whole);
+                    buffers.give(bounce);
                 }
             }
         }
@@ -239,9 +239,9 @@ final class AlignedTransfer {
             long to = Math.min(end, spanEnd);
             int span = (int) (spanEnd - spanStart);
             boolean stashed = stashes && span <= BounceStash.BYTES;
-            MemorySegment whole = stashed ? BounceStash.take() : buffers.takeFor(file, span);
+            BounceStash stash = stashed ? BounceStash.take() : null;
+            MemorySegment bounce = stashed ? stash.slice(span) : buffers.takeFor(file, span); // exactly span bytes
             try {
-                MemorySegment bounce = stashed ? whole.asSlice(0, span) : whole; // takeFor gave exactly span bytes
                 long endOfFile = readPartialUnits(bounce, spanStart, spanEnd, from, to);
                 MemorySegment.copy(source, done, bounce, from - spanStart, to - from);
                 long logicalEnd = endOfFile >= 0 ? Math.max(endOfFile, to) : spanEnd;
@@ -252,9 +252,9 @@ final class AlignedTransfer {
                 }
             } finally {
                 if (stashed) {
-                    BounceStash.give(whole);
+                    BounceStash.give(stash);
                 } else {
-                    buffers.give(whole);
+                    buffers.give(bounce);
                 }
             }
             done += to - from;

@@ -35,25 +35,37 @@ final class BounceStash {
     /** Slots of the stash; one in every {@link #STRIDE} entries of the array is used, so slots sit on their own cache lines. */
     private static final int SLOTS = Integer.highestOneBit(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
     private static final int STRIDE = 16;
-    private static final AtomicReferenceArray<MemorySegment> STASH = new AtomicReferenceArray<>(SLOTS * STRIDE);
+    private static final AtomicReferenceArray<BounceStash> STASH = new AtomicReferenceArray<>(SLOTS * STRIDE);
+
+    private final MemorySegment whole = Arena.ofAuto().allocate(BYTES, ALIGNMENT);
+    /** The slice last asked for: a reader asking for the same span again (Lucene's 1 KiB) gets it back, nothing allocated. */
+    private MemorySegment last = whole;
 
     private BounceStash() {}
 
-    /** A whole buffer of {@link #BYTES} bytes; give it back with {@link #give}. */
-    static MemorySegment take() {
+    /** A buffer, the caller's alone until it gives it back with {@link #give}. */
+    static BounceStash take() {
         int home = home();
-        MemorySegment b = STASH.getAndSet(home * STRIDE, null);
+        BounceStash b = STASH.getAndSet(home * STRIDE, null);
         if (b == null) {
             b = STASH.getAndSet(((home + 1) & (SLOTS - 1)) * STRIDE, null);
             if (b == null) {
-                b = Arena.ofAuto().allocate(BYTES, ALIGNMENT);
+                b = new BounceStash();
             }
         }
         return b;
     }
 
+    /** Its first {@code span} bytes, {@code span} at most {@link #BYTES}. */
+    MemorySegment slice(int span) {
+        if (last.byteSize() != span) {
+            last = span == BYTES ? whole : whole.asSlice(0, span);
+        }
+        return last;
+    }
+
     /** Gives back a buffer from {@link #take} that no I/O is using any more. */
-    static void give(MemorySegment buffer) {
+    static void give(BounceStash buffer) {
         int home = home();
         if (!STASH.compareAndSet(home * STRIDE, null, buffer)) {
             STASH.compareAndSet(((home + 1) & (SLOTS - 1)) * STRIDE, null, buffer); // else dropped: the GC frees it
