@@ -325,6 +325,12 @@ public final class DirectFileChannel extends InterruptibleFileChannel {
                 granted = true;
                 return lock;
             } finally {
+                if (!granted && Thread.currentThread().isInterrupted()) {
+                    // The waiter saw the interrupt flag, which Thread.interrupt sets before it
+                    // closes the channel: close it here as begin() does, so that end() reports
+                    // the interrupt (not a bare ClosedChannelException, channel left open).
+                    begin();
+                }
                 end(granted);
             }
         } catch (ClosedByInterruptException e) {
