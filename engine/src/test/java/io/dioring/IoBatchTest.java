@@ -299,8 +299,16 @@ class IoBatchTest {
                     offsets[i] = random.nextInt(BLOCKS) * (long) BLOCK;
                 }
                 int runs = 3000;
-                long allocated = 0;
-                for (int phase = 0; phase < 2; phase++) { // warm-up, then measured
+                long entries = runs * 32L;
+                long allocated = Long.MAX_VALUE;
+                int rounds = 0;
+                // A warm-up, then measured rounds until one keeps within the bound (at most 20).
+                // The JDK's errno-capturing downcall (io_uring_enter, once a run) slices its
+                // capture segment on each call: 40 bytes that only C2's escape analysis removes,
+                // so a run allocates them until C2 has compiled the path, late when a loaded
+                // machine starves the compiler thread. An allocation per entry that compiled
+                // code keeps fails every round.
+                for (int phase = 0; phase <= 20 && allocated >= entries / 4; phase++) {
                     long before = threads.getCurrentThreadAllocatedBytes();
                     for (int run = 0; run < runs; run++) {
                         batch.clear();
@@ -311,11 +319,14 @@ class IoBatchTest {
                             throw batch.failure(0) != null ? batch.failure(0) : new AssertionError("failed");
                         }
                     }
-                    allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                    long bytes = threads.getCurrentThreadAllocatedBytes() - before;
+                    if (phase > 0) {
+                        allocated = bytes;
+                        rounds = phase;
+                    }
                 }
-                long entries = runs * 32L;
-                System.out.printf("IoBatch reuse on %s: %d bytes allocated over %d runs of 32 reads (%.3f per entry)%n",
-                        backend, allocated, runs, (double) allocated / entries);
+                System.out.printf("IoBatch reuse on %s: %d bytes allocated over %d runs of 32 reads (%.3f per entry),"
+                        + " measured round %d%n", backend, allocated, runs, (double) allocated / entries, rounds);
                 assertTrue(allocated < entries / 4, allocated + " bytes allocated over " + entries
                         + " entries: a batch must not allocate per entry");
             }
