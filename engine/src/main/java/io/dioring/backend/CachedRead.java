@@ -44,6 +44,11 @@ public final class CachedRead {
     /** Outcome of {@link #attempt}: not done here, and the file refuses RWF_NOWAIT: stop trying. */
     public static final int UNSUPPORTED = 2;
 
+    /** What {@link #read} returns for a read it did not make: not all cached, or an error. */
+    public static final long MISSED = -1;
+    /** What {@link #read} returns when the file system refuses RWF_NOWAIT. */
+    public static final long REFUSED = -2;
+
     private static final long IOVEC_BYTES = 16;
     /**
      * One iovec per thread (as the errno slot), so the call allocates nothing once a thread
@@ -66,29 +71,46 @@ public final class CachedRead {
         assert r.op() == IoRequest.READ && r.segmentCount() == 1 : "a single-buffer read";
         long length = r.length();
         long offset = r.offset();
-        MemorySegment dst = r.segment(0);
-        long n = preadNowait(r.file().fd(), dst.address(), length, offset);
-        if (n == -Errno.EOPNOTSUPP) {
+        long n = read(r.file().fd(), r.segment(0), offset, r.file().rawOutcomes());
+        if (n == REFUSED) {
             return UNSUPPORTED;
         }
-        if (n > 0 && n < length && !r.file().rawOutcomes()) {
-            // Short: end of file, or only a prefix cached. The ring would read the rest; so
-            // does this, without waiting: nothing more (0) is end of file, all of it is a
-            // whole read; anything else goes to the ring.
-            long rest = preadNowait(r.file().fd(), dst.address() + n, length - n, offset + n);
-            if (rest == 0) {
-                Aggregator.onSlice(r, offset + n, (int) (length - n), n, 0, 0, 1, true); // end of file at n
-            } else if (rest != length - n) {
-                return MISS;
-            }
-        } else if (n == 0) {
-            Aggregator.onSlice(r, offset, (int) length, 0, 0, 0, 1, true); // end of file at the start
-        } else if (n != length) {
-            return MISS; // EAGAIN (not cached), another error (the ring reports it), or raw outcomes
+        if (n == MISSED) {
+            return MISS;
+        }
+        if (n < length || n == 0) {
+            Aggregator.onSlice(r, offset + n, (int) (length - n), n, 0, 0, 1, true); // end of file at n
         }
         r.cursor().settle();
         Completion.conclude(r, false, IoEvents.SYSCALL);
         return DONE;
+    }
+
+    /**
+     * The read itself, with no request: {@code dst.byteSize()} bytes of descriptor {@code fd}
+     * at {@code offset} into native {@code dst}, from the page cache or not at all, by the
+     * rules of the class doc ({@code raw}: the file's raw outcomes, where a short count is
+     * not taken). The caller keeps the descriptor open meanwhile.
+     *
+     * @return the result (all the bytes asked for, or fewer at end of file), {@link #MISSED}
+     *         or {@link #REFUSED}
+     */
+    public static long read(int fd, MemorySegment dst, long offset, boolean raw) {
+        long length = dst.byteSize();
+        long n = preadNowait(fd, dst.address(), length, offset);
+        if (n == -Errno.EOPNOTSUPP) {
+            return REFUSED;
+        }
+        if (n > 0 && n < length && !raw) {
+            // Short: end of file, or only a prefix cached. The ring would read the rest; so
+            // does this, without waiting: nothing more (0) is end of file, all of it is a
+            // whole read; anything else goes to the ring.
+            long rest = preadNowait(fd, dst.address() + n, length - n, offset + n);
+            return rest == 0 ? n : rest == length - n ? length : MISSED;
+        }
+        // All of it, 0 (end of file at the start), or EAGAIN (not cached), another error
+        // (the ring reports it), a short count with raw outcomes: the ring's.
+        return n == length || n == 0 ? n : MISSED;
     }
 
     /** preadv2(RWF_NOWAIT) of {@code length} bytes to {@code address}: bytes read or -errno. */
