@@ -229,8 +229,7 @@ public final class DirectFile implements AutoCloseable {
      * @throws DirectIoException on an operating error
      */
     public long readFully(long offset, MemorySegment dst) throws IOException {
-        IoRequest r = requests.prepareOne(IoRequest.READ, offset, dst, engine.pool());
-        return requests.blocking(r, issuer.triesCache(dst.byteSize()));
+        return requests.readFully(offset, dst);
     }
 
     /**

@@ -5,10 +5,13 @@ import io.dioring.backend.CallerIo;
 import io.dioring.backend.PositionalIo;
 import io.dioring.deliver.Completion;
 import io.dioring.file.FileState;
+import io.dioring.jfr.IoEvents;
+import io.dioring.reap.RingThreads;
 import io.dioring.request.CompletionListener;
 import io.dioring.request.IoRequest;
 import io.dioring.request.RequestSink;
 import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -18,6 +21,11 @@ import java.util.concurrent.atomic.LongAdder;
  * held and counts it out of the file's {@link FileLifecycle}.
  */
 final class FileIssuer {
+    /** What {@link #readNow} returns when it did not try: the request way, the page cache tried there. */
+    static final long NOT_TRIED = -1;
+    /** What {@link #readNow} returns when the page cache did not hold it: the request way, to the sink. */
+    static final long NOT_CACHED = -2;
+
     private final EngineContext engine;
     private final FileState state;
     private final FileLifecycle lifecycle;
@@ -63,6 +71,41 @@ final class FileIssuer {
     /** Blocking reads that tried the page cache and went on to the ring. */
     long cachedReadMisses() {
         return cachedReadMisses.sum();
+    }
+
+    /**
+     * A checked blocking read of a file that {@link #triesCache}, made from the page cache
+     * before any request is built: when no write is in flight on the file (none it could
+     * have to wait for: a read admitted past no write, as {@link #issue} would admit it), no
+     * recording wants its JFR event, and this is not a ring thread (whose blocking calls
+     * fail on the request way), preadv2(RWF_NOWAIT) into {@code dst} by
+     * {@link CachedRead#read}'s rules. The file's pending count holds the descriptor open
+     * meanwhile, as it does for a request: after close this throws IllegalStateException as
+     * a request's dispatch does, and close waits for the read. Nothing allocated.
+     *
+     * @return the bytes read, {@link #NOT_TRIED} or {@link #NOT_CACHED}
+     */
+    long readNow(long offset, MemorySegment dst) {
+        if (state.inFlightWrites().count() != 0 || IoEvents.readsRecorded() || RingThreads.current() != null) {
+            return NOT_TRIED;
+        }
+        lifecycle.enter(); // counted in, or IllegalStateException if the file is closed
+        long n;
+        try {
+            n = CachedRead.read(state.fd(), dst, offset, state.rawOutcomes());
+        } finally {
+            lifecycle.requestFinished(); // a closer waiting for the count may close the descriptor now
+        }
+        if (n >= 0) {
+            cachedReads.increment();
+            engine.cachedRead();
+            return n;
+        }
+        if (n == CachedRead.REFUSED) {
+            triesCache = false; // the file system has no non-blocking reads: never ask again
+        }
+        cachedReadMisses.increment();
+        return NOT_CACHED;
     }
 
     /**

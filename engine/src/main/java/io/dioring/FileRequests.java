@@ -97,6 +97,25 @@ final class FileRequests {
         return engine.pool().take().set(op, state, offset, segments, null);
     }
 
+    /**
+     * A blocking single-buffer read: checked, then, on a file that tries the page cache,
+     * made from it with no request ({@link FileIssuer#readNow}); otherwise a request from
+     * the engine's pool, {@link #blocking}, where the page cache is tried only if it was not
+     * tried here.
+     */
+    long readFully(long offset, MemorySegment dst) throws IOException {
+        check(IoRequest.READ, offset, dst);
+        boolean fromCache = issuer.triesCache(dst.byteSize());
+        if (fromCache) {
+            long n = issuer.readNow(offset, dst);
+            if (n >= 0) {
+                return n;
+            }
+            fromCache = n == FileIssuer.NOT_TRIED;
+        }
+        return blocking(engine.pool().take().set(IoRequest.READ, state, offset, dst, -1), fromCache);
+    }
+
     /** Submits {@code r} and waits for it; {@code fromCache}: a read that tries the page cache first. */
     long blocking(IoRequest r, boolean fromCache) throws IOException {
         if (RingThreads.current() != null) {

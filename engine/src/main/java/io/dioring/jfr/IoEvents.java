@@ -65,6 +65,14 @@ public final class IoEvents {
         };
     }
 
+    /**
+     * Whether a read submitted now would begin its event (a recording wants
+     * {@code io.dioring.FileRead}): the same reads {@link #submitted} makes, nothing allocated.
+     */
+    public static boolean readsRecorded() {
+        return FlightRecorder.isInitialized() && Enabled.READS.isEnabled();
+    }
+
     private static Event begun(Event e) {
         e.begin();
         return e;
