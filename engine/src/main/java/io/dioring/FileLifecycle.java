@@ -23,10 +23,11 @@ final class FileLifecycle {
     /** Guarded by closeMonitor: the last request to finish closes the descriptor. */
     private boolean closeDeferred;
     /**
-     * Requests accepted and not yet finished. Lock-free on the data path: a submitter
-     * increments it and then reads {@link #closed}; close writes closed and then reads it
-     * (both sequentially consistent), so either the submitter sees the close or the closer
-     * sees the request.
+     * Requests accepted and not yet finished, and page-cache reads made with no request
+     * ({@link FileIssuer#readNow}) while they use the descriptor. Lock-free on the data
+     * path: a submitter increments it and then reads {@link #closed}; close writes closed and
+     * then reads it (both sequentially consistent), so either the submitter sees the close or
+     * the closer sees the request.
      */
     private final AtomicInteger pending = new AtomicInteger();
 
