@@ -47,12 +47,7 @@ final class FileIssuer {
         this.triesCache = engine.config().cachedReads() && !state.direct();
         this.pendingListener = r -> {
             if (r.order().registeredWrite()) {
-                IoRequest released = state.inFlightWrites().onComplete(r);
-                while (released != null) {
-                    IoRequest next = released.order().unlinkNextHeld();
-                    released.sink().release(released); // never blocks: we may be a ring thread inside a reap
-                    released = next;
-                }
+                IoRequest.releaseHeld(state.inFlightWrites().onComplete(r));
             }
             lifecycle.requestFinished();
         };

@@ -265,10 +265,18 @@ public final class IoRequest extends EventSlot<IoRequest> {
         if (hold == null) {
             return;
         }
-        IoRequest released = hold.delivered();
+        releaseHeld(hold.delivered());
+    }
+
+    /**
+     * Hands each request of a chain the file's ordering released (linked through
+     * {@link WriteOrder#unlinkNextHeld}; null for none) to its sink. Never blocks: the caller
+     * may be a ring thread inside a reap.
+     */
+    public static void releaseHeld(IoRequest released) {
         while (released != null) {
             IoRequest next = released.order().unlinkNextHeld();
-            released.sink().release(released); // never blocks: we may be a ring thread inside a reap
+            released.sink().release(released);
             released = next;
         }
     }
