@@ -91,16 +91,8 @@ final class FileIssuer {
         } finally {
             lifecycle.requestFinished(); // a closer waiting for the count may close the descriptor now
         }
-        if (n >= 0) {
-            cachedReads.increment();
-            engine.cachedRead();
-            return n;
-        }
-        if (n == CachedRead.REFUSED) {
-            triesCache = false; // the file system has no non-blocking reads: never ask again
-        }
-        cachedReadMisses.increment();
-        return NOT_CACHED;
+        counted(n >= 0, n == CachedRead.REFUSED);
+        return n >= 0 ? n : NOT_CACHED;
     }
 
     /**
@@ -129,12 +121,17 @@ final class FileIssuer {
     /** Tries an admitted blocking read in the page cache ({@link CachedRead}): whether it was done there. */
     private boolean readCached(IoRequest r) {
         int outcome = CachedRead.attempt(r);
-        if (outcome == CachedRead.DONE) {
+        return counted(outcome == CachedRead.DONE, outcome == CachedRead.UNSUPPORTED);
+    }
+
+    /** Counts a try of the page cache ({@code hit} or a miss) and, when the file system {@code refused}, stops trying. */
+    private boolean counted(boolean hit, boolean refused) {
+        if (hit) {
             cachedReads.increment();
             engine.cachedRead();
             return true;
         }
-        if (outcome == CachedRead.UNSUPPORTED) {
+        if (refused) {
             triesCache = false; // the file system has no non-blocking reads: never ask again
         }
         cachedReadMisses.increment();
