@@ -1,8 +1,8 @@
 package io.dioring.conformance;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,11 +32,7 @@ class ChannelConformanceSuiteTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
+        Kernel.assumeIoUring();
         engine = IoEngine.create();
     }
 

@@ -1,9 +1,8 @@
 package io.dioring.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import io.dioring.child.ChildJvm;
 import io.dioring.child.ChildResult;
 import java.time.Duration;
@@ -14,11 +13,7 @@ import org.junit.jupiter.api.Test;
 class DefaultProviderConformanceTest {
     @Test
     void everyScenarioPassesWithDioringAsTheDefaultProvider() throws Exception {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
+        Kernel.assumeIoUring();
         ChildResult r = ChildJvm.of("default-provider-conformance", DefaultProviderScenarios.class)
                 .jvmArgs("-Djava.nio.file.spi.DefaultFileSystemProvider=io.dioring.fs.DioringFileSystemProvider")
                 .timeout(Duration.ofSeconds(120))

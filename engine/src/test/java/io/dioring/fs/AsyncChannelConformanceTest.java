@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
@@ -45,11 +45,7 @@ class AsyncChannelConformanceTest {
 
     @BeforeEach
     void gate() {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
+        Kernel.assumeIoUring();
     }
 
     private Path path(boolean dioring, String name) {

@@ -14,9 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.IoEngine;
+import io.dioring.Kernel;
 import io.dioring.channel.DirectFileChannel;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -52,11 +52,7 @@ class DioringFileSystemProviderTest {
 
     @BeforeEach
     void gate() throws Exception {
-        String cause = IoEngine.unavailabilityCause();
-        if (cause != null) {
-            System.out.println("SKIPPED: io_uring unavailable: " + cause);
-        }
-        assumeTrue(cause == null, () -> "io_uring unavailable: " + cause);
+        Kernel.assumeIoUring();
         dir = Path.of(URI.create("dioring://" + tmp.toAbsolutePath()));
     }
 
