@@ -37,10 +37,6 @@ class CachedReadFastPathTest {
     @TempDir
     Path dir;
 
-    private static DirectFile openBuffered(IoEngine engine, Path p) throws java.io.IOException {
-        return engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, DirectIoPolicy.OFF);
-    }
-
     private static byte[] filled(int length, int value) {
         byte[] bytes = new byte[length];
         Arrays.fill(bytes, (byte) value);
@@ -49,13 +45,10 @@ class CachedReadFastPathTest {
 
     @BackendTest
     void aCachedReadSeesTheWriteCompletedJustBefore(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path p = dir.resolve("ordered");
         Files.write(p, new byte[8 * BLOCK]);
         try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
-                DirectFile f = openBuffered(engine, p)) {
+                DirectFile f = CachedReadTest.openBuffered(engine, p)) {
             MemorySegment src = engine.buffers().allocate(BLOCK);
             MemorySegment dst = engine.buffers().allocate(BLOCK);
             for (int i = 1; i <= 200; i++) {
@@ -72,14 +65,11 @@ class CachedReadFastPathTest {
 
     @BackendTest
     void aCachedReadFromAnotherThreadSeesEveryWriteCompletedBeforeIt(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path p = dir.resolve("ordered-threads");
         Files.write(p, new byte[BLOCK]);
         int writes = 2000;
         try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend));
-                DirectFile f = openBuffered(engine, p)) {
+                DirectFile f = CachedReadTest.openBuffered(engine, p)) {
             AtomicLong completed = new AtomicLong(); // the value of the last write whose writeFully returned
             AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicBoolean done = new AtomicBoolean();
@@ -121,9 +111,6 @@ class CachedReadFastPathTest {
 
     @BackendTest
     void aCachedReadRacingCloseNeverReadsTheDescriptorsNextFile(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path mine = dir.resolve("closing");
         Path next = dir.resolve("next");
         Files.write(mine, filled(4 * BLOCK, 0x11));
@@ -132,7 +119,7 @@ class CachedReadFastPathTest {
         int reused = 0;
         try (IoEngine engine = IoEngine.create(BackendSuite.defaults(backend))) {
             for (int round = 0; round < ROUNDS && System.nanoTime() < deadline; round++) {
-                DirectFile f = openBuffered(engine, mine);
+                DirectFile f = CachedReadTest.openBuffered(engine, mine);
                 int fd = f.fd();
                 AtomicReference<Throwable> failure = new AtomicReference<>();
                 CountDownLatch reading = new CountDownLatch(2);
@@ -171,7 +158,7 @@ class CachedReadFastPathTest {
                 Waits.await(reading, "the readers' first reads");
                 f.close();
                 // The lowest free number: the closed descriptor's, if close really closed it.
-                try (DirectFile other = openBuffered(engine, next)) {
+                try (DirectFile other = CachedReadTest.openBuffered(engine, next)) {
                     if (other.fd() == fd) {
                         reused++;
                     }
@@ -189,9 +176,6 @@ class CachedReadFastPathTest {
 
     @BackendTest
     void aChannelReadRacingCloseFailsAsAClosedChannel(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path p = dir.resolve("channel");
         Files.write(p, filled(4 * BLOCK, 0x33));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Waits.LIMIT_SECONDS);

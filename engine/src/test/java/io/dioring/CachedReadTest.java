@@ -47,7 +47,7 @@ class CachedReadTest {
         return bytes;
     }
 
-    private static DirectFile openBuffered(IoEngine engine, Path p) throws IOException {
+    static DirectFile openBuffered(IoEngine engine, Path p) throws IOException {
         return engine.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, DirectIoPolicy.OFF);
     }
 
@@ -76,9 +76,6 @@ class CachedReadTest {
 
     @BackendTest
     void cachedReadsAreDoneOnTheCallerWithTheRightBytes(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path p = dir.resolve("cached");
         byte[] bytes = content(16 * BLOCK + 100, 1);
         Files.write(p, bytes); // in the page cache now
@@ -103,9 +100,6 @@ class CachedReadTest {
 
     @BackendTest
     void endOfFileIsFoundOnTheCallerAsTheRingFindsIt(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path p = dir.resolve("short");
         byte[] bytes = content(1000, 3);
         Files.write(p, bytes);
@@ -124,9 +118,6 @@ class CachedReadTest {
 
     @BackendTest
     void anUncachedReadGoesToTheRing(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         if (!evictable(dir)) {
             return;
         }
@@ -148,9 +139,6 @@ class CachedReadTest {
 
     @BackendTest
     void aReadWhoseBytesAreCachedOnlyInPartGoesToTheRingWhole(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         if (!evictable(dir)) {
             return;
         }
@@ -206,9 +194,6 @@ class CachedReadTest {
 
     @BackendTest
     void aCachedReadRecordsItsJfrEvent(Backend backend) throws Exception {
-        if (backend == Backend.IO_URING) {
-            Kernel.assumeIoUring();
-        }
         Path p = dir.resolve("recorded");
         Path dump = dir.resolve("cached.jfr");
         Files.write(p, content(BLOCK + 10, 7));
