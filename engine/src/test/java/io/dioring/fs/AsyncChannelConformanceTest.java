@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dioring.Kernel;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.ClosedChannelException;
@@ -49,8 +48,7 @@ class AsyncChannelConformanceTest {
     }
 
     private Path path(boolean dioring, String name) {
-        Path p = tmp.resolve(name).toAbsolutePath();
-        return dioring ? Path.of(URI.create("dioring://" + p)) : p;
+        return DioringPaths.in(tmp, name, dioring);
     }
 
     private static <V> V get(java.util.concurrent.Future<V> f) throws Exception {

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.Kernel;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +41,7 @@ class DeleteOnDioringTest {
     @BeforeEach
     void gate() {
         Kernel.assumeIoUring();
-        dir = Path.of(URI.create("dioring://" + tmp.toAbsolutePath()));
+        dir = DioringPaths.of(tmp);
     }
 
     @Test

@@ -53,7 +53,7 @@ class DioringFileSystemProviderTest {
     @BeforeEach
     void gate() throws Exception {
         Kernel.assumeIoUring();
-        dir = Path.of(URI.create("dioring://" + tmp.toAbsolutePath()));
+        dir = DioringPaths.of(tmp);
     }
 
     @Test

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.Kernel;
-import java.net.URI;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -43,8 +42,7 @@ class LockInterruptTest {
     }
 
     private Path path(boolean dioring, String name) {
-        Path p = tmp.resolve(name).toAbsolutePath();
-        return dioring ? Path.of(URI.create("dioring://" + p)) : p;
+        return DioringPaths.in(tmp, name, dioring);
     }
 
     /** Starts {@code subject.lock()} on a thread of its own, the range being held by the other kind of channel. */
