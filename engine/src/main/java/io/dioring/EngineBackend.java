@@ -7,8 +7,11 @@ import io.dioring.request.RequestSink;
  * thread pool ({@link PoolBackend}). The engine holds one and asks it, never which it is.
  */
 interface EngineBackend {
-    /** Where the calling thread submits: a ring (its own, else one nobody drives), or the pool. */
-    RequestSink sinkForCurrentThread();
+    /**
+     * Where the calling thread submits a request: a ring (its own, else one nobody drives, of
+     * the kind {@link Submission} gives a {@code blocking} call or an asynchronous one), or the pool.
+     */
+    RequestSink sinkForCurrentThread(boolean blocking);
 
     /** An owned ring over this backend (an owner-driven ring, or the pool's emulation of one). */
     OwnedRing ownedRing(EngineContext context, int entries, RingOptions options) throws RingSetupException;

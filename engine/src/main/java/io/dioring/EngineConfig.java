@@ -26,7 +26,9 @@ import java.util.concurrent.Executor;
  * @param backend who executes the I/O ({@link Backend#AUTO} by default: io_uring where it can
  *        be set up, else the thread pool)
  * @param submission who enters the io_uring rings: the callers themselves
- *        ({@link Submission#CALLERS}, the default) or one thread per ring. Unused on THREADS
+ *        ({@link Submission#CALLERS}), one thread per ring ({@link Submission#RING_THREADS}), or
+ *        callers for blocking calls and ring threads for asynchronous ones
+ *        ({@link Submission#BY_CALL}, the default). Unused on THREADS
  * @param cachedReads whether a blocking read of a file opened without O_DIRECT
  *        ({@code DirectFile.readFully}, the {@code FileChannel} view's reads) first tries
  *        preadv2(2) with RWF_NOWAIT on the calling thread: what the page cache holds is copied
@@ -62,12 +64,12 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
                 coalescing, threads, backend, submission, true);
     }
 
-    /** The configuration without the submission choice: {@link Submission#CALLERS}. */
+    /** The configuration without the submission choice: {@link Submission#BY_CALL}. */
     public EngineConfig(int rings, int queueDepth, int maxIoBytes, CompletionMode completionMode,
             Executor completionExecutor, RingOptions ringOptions, int submitQueueCapacity, boolean coalescing,
             int threads, Backend backend) {
         this(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions, submitQueueCapacity,
-                coalescing, threads, backend, Submission.CALLERS);
+                coalescing, threads, backend, Submission.BY_CALL);
     }
 
     /** The configuration without the backend choice: {@link Backend#AUTO}, {@link #DEFAULT_THREADS} threads. */
@@ -106,7 +108,7 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
      */
     public static EngineConfig defaults() {
         return new EngineConfig(DEFAULT_RINGS, 128, DEFAULT_MAX_IO_BYTES, CompletionMode.DEFERRED, null,
-                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO, Submission.CALLERS, true);
+                RingOptions.defaults(), 1024, true, DEFAULT_THREADS, Backend.AUTO, Submission.BY_CALL, true);
     }
 
     public EngineConfig withRings(int n) {
@@ -162,7 +164,7 @@ public record EngineConfig(int rings, int queueDepth, int maxIoBytes, Completion
                 submitQueueCapacity, coalescing, threads, b, submission, cachedReads);
     }
 
-    /** Who enters the io_uring rings: the callers, or a thread per ring (see {@link Submission}). */
+    /** Who enters the io_uring rings: the callers, a thread per ring, or each by the kind of call (see {@link Submission}). */
     public EngineConfig withSubmission(Submission s) {
         return new EngineConfig(rings, queueDepth, maxIoBytes, completionMode, completionExecutor, ringOptions,
                 submitQueueCapacity, coalescing, threads, backend, s, cachedReads);

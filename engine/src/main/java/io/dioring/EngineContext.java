@@ -18,8 +18,11 @@ interface EngineContext {
 
     RequestPool pool();
 
-    /** The backend for the calling thread: a ring (its own, else one nobody drives), or the thread pool. */
-    RequestSink sinkForCurrentThread();
+    /**
+     * The backend for the calling thread: a ring (its own, else one nobody drives, for a
+     * {@code blocking} call or an asynchronous one), or the thread pool.
+     */
+    RequestSink sinkForCurrentThread(boolean blocking);
 
     /** Where this engine's results go. */
     Delivery delivery();

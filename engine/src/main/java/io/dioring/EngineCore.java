@@ -115,8 +115,8 @@ final class EngineCore implements EngineContext, ChannelEngine {
     }
 
     @Override
-    public RequestSink sinkForCurrentThread() {
-        return backend.sinkForCurrentThread();
+    public RequestSink sinkForCurrentThread(boolean blocking) {
+        return backend.sinkForCurrentThread(blocking);
     }
 
     @Override

@@ -170,7 +170,8 @@ final class FileRequests {
      */
     void dispatch(IoRequest r, RequestSink sinkOrNull, boolean fromCache) throws InterruptedIOException {
         IoEvents.submitted(r); // JFR: the request's event starts here
-        RequestSink sink = sinkOrNull != null ? sinkOrNull : engine.sinkForCurrentThread();
+        RequestSink sink = sinkOrNull != null ? sinkOrNull
+                : engine.sinkForCurrentThread(r.ticket().waiter() != null); // a blocking call has its waiter
         r.givenTo(sink);
         lifecycle.enter();
         if (r.op() == IoRequest.WRITE) {

@@ -239,7 +239,7 @@ public final class IoBatch {
         ran = size;
         submitter = Thread.currentThread();
         try {
-            collector.start(engine.sinkForCurrentThread());
+            collector.start(engine.sinkForCurrentThread(true));
             for (int i = 0; i < size; i++) {
                 results[i] = 0;
                 failures[i] = null;

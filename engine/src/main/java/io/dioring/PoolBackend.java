@@ -12,7 +12,7 @@ final class PoolBackend implements EngineBackend {
     }
 
     @Override
-    public RequestSink sinkForCurrentThread() {
+    public RequestSink sinkForCurrentThread(boolean blocking) {
         return pool;
     }
 

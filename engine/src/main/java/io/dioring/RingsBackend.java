@@ -8,60 +8,135 @@ import io.dioring.reap.SharedRing;
 import io.dioring.request.RequestSink;
 import io.dioring.ring.BufferSlabs;
 import java.io.IOException;
+import java.util.Arrays;
 
-/** The io_uring backend: the engine's rings, caller-driven ({@link SharedRing}) or each with its thread ({@link RingThread}). */
+/**
+ * The io_uring backend: the engine's rings, caller-driven ({@link SharedRing}) or each with its
+ * thread ({@link RingThread}), as {@link Submission} says. With {@link Submission#BY_CALL},
+ * blocking calls go to caller-driven rings and asynchronous ones to rings with their own
+ * threads, made when the first asynchronous request comes (an engine used only by blocking
+ * callers never starts them).
+ */
 final class RingsBackend implements EngineBackend {
-    private final EngineRing[] rings;
+    private static final System.Logger LOG = System.getLogger("io.dioring");
 
-    private RingsBackend(EngineRing[] rings) {
+    private final EngineConfig config;
+    private final Delivery delivery;
+    private final BufferSlabs slabs;
+    /** The rings made at the start: blocking calls' (and every call's but with BY_CALL). */
+    private final EngineRing[] rings;
+    /** Asynchronous calls' rings: {@link #rings} itself, or BY_CALL's ring threads once made. */
+    private volatile EngineRing[] asyncRings;
+    /** Set under this object's lock by close: no ring is made after it. */
+    private boolean closed;
+
+    private RingsBackend(EngineConfig config, Delivery delivery, BufferSlabs slabs, EngineRing[] rings) {
         assert rings.length > 0 : "an io_uring backend without rings";
+        this.config = config;
+        this.delivery = delivery;
+        this.slabs = slabs;
         this.rings = rings;
+        this.asyncRings = config.submission() == Submission.BY_CALL ? null : rings;
     }
 
     /** Sets up {@code config.rings()} rings; on a failure closes those already made. */
     static RingsBackend create(EngineConfig config, Delivery delivery, BufferSlabs slabs) throws IOException {
-        EngineRing[] rings = new EngineRing[config.rings()];
+        boolean threads = config.submission() == Submission.RING_THREADS;
+        return new RingsBackend(config, delivery, slabs, makeRings(config, delivery, slabs, threads, "dioring-ring-"));
+    }
+
+    private static EngineRing[] makeRings(EngineConfig config, Delivery delivery, BufferSlabs slabs, boolean threads,
+            String prefix) throws IOException {
+        EngineRing[] made = new EngineRing[config.rings()];
         try {
-            for (int i = 0; i < rings.length; i++) {
-                rings[i] = config.submission() == Submission.CALLERS
-                        ? SharedRing.kernel("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
+            for (int i = 0; i < made.length; i++) {
+                made[i] = threads
+                        ? new RingThread(prefix + i, config.queueDepth(), config.ringOptions(), delivery,
                                 config.submitQueueCapacity(), slabs)
-                        : new RingThread("dioring-ring-" + i, config.queueDepth(), config.ringOptions(), delivery,
+                        : SharedRing.kernel(prefix + i, config.queueDepth(), config.ringOptions(), delivery,
                                 config.submitQueueCapacity(), slabs);
             }
         } catch (IOException | RuntimeException e) {
-            for (EngineRing r : rings) {
+            for (EngineRing r : made) {
                 if (r != null) {
                     r.close(false);
                 }
             }
             throw e;
         }
-        return new RingsBackend(rings);
+        return made;
     }
 
-    /** The ring thread for the caller: its own ring if it is one, else by thread id. */
-    @Override
-    public RequestSink sinkForCurrentThread() {
-        EngineRing current = RingThreads.current();
-        if (current != null) {
-            for (EngineRing r : rings) {
-                if (r == current) {
-                    return r;
+    /**
+     * BY_CALL's ring threads, made on first use; if they cannot be set up (memory, a limit),
+     * asynchronous calls stay on the caller-driven rings, which serve them as well (logged once).
+     */
+    private EngineRing[] asyncRings() {
+        EngineRing[] a = asyncRings;
+        if (a != null) {
+            return a;
+        }
+        synchronized (this) {
+            if (asyncRings == null) {
+                if (closed) {
+                    return rings; // they refuse the request: the engine is closed
+                }
+                try {
+                    asyncRings = makeRings(config, delivery, slabs, true, "dioring-ring-async-");
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "dioring: rings for asynchronous calls could not be set up ("
+                            + e.getMessage() + "); they go to the callers' rings", e);
+                    asyncRings = rings;
                 }
             }
+            return asyncRings;
         }
-        int n = rings.length;
+    }
+
+    /** Every ring made so far. */
+    private EngineRing[] allRings() {
+        EngineRing[] a = asyncRings;
+        if (a == null || a == rings) {
+            return rings;
+        }
+        EngineRing[] all = Arrays.copyOf(rings, rings.length + a.length);
+        System.arraycopy(a, 0, all, rings.length, a.length);
+        return all;
+    }
+
+    /**
+     * The ring for the caller: its own ring if it is one of ours (an INLINE callback keeps to
+     * its ring), else one of the kind the call needs, by thread id.
+     */
+    @Override
+    public RequestSink sinkForCurrentThread(boolean blocking) {
+        EngineRing current = RingThreads.current();
+        if (current != null && (holds(rings, current) || holds(asyncRings, current))) {
+            return current;
+        }
+        EngineRing[] choice = blocking ? rings : asyncRings();
+        int n = choice.length;
         int preferred = (int) Long.remainderUnsigned(Thread.currentThread().threadId(), n);
         // Callers drive the rings themselves: take one nobody drives now, so callers on
         // different CPUs do not queue behind one another; all driven, the preferred one.
         for (int i = 0; i < n; i++) {
-            EngineRing r = rings[preferred + i < n ? preferred + i : preferred + i - n];
+            EngineRing r = choice[preferred + i < n ? preferred + i : preferred + i - n];
             if (r.looksFree()) {
                 return r;
             }
         }
-        return rings[preferred];
+        return choice[preferred];
+    }
+
+    private static boolean holds(EngineRing[] set, EngineRing ring) {
+        if (set != null) {
+            for (EngineRing r : set) {
+                if (r == ring) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override
@@ -82,7 +157,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long slicesIssued() {
         long n = 0;
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             n += r.loop().slicesIssued();
         }
         return n;
@@ -91,7 +166,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long coalescedRequests() {
         long n = 0;
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             n += r.loop().coalescedRequests();
         }
         return n;
@@ -100,7 +175,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long enterCalls() {
         long n = 0;
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             n += r.ring().enterCalls();
         }
         return n;
@@ -108,7 +183,7 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public boolean registeredBuffers() {
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             if (r.ring() == null || !r.ring().registrations().followsSlabs()) {
                 return false;
             }
@@ -118,7 +193,7 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public String registeredBuffersRefusal() {
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             if (r.ring() != null && r.ring().registrations().refusal() != null) {
                 return r.ring().registrations().refusal();
             }
@@ -129,7 +204,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long fixedBufferSlices() {
         long n = 0;
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             n += r.loop().fixedIssued();
         }
         return n;
@@ -137,7 +212,7 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public Throwable failure() {
-        for (EngineRing r : rings) {
+        for (EngineRing r : allRings()) {
             Throwable f = r.failure();
             if (f != null) {
                 return f;
@@ -148,7 +223,10 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public void close(boolean cancel) {
-        for (EngineRing r : rings) {
+        synchronized (this) {
+            closed = true; // no ring is made from now on: allRings() is every ring there will be
+        }
+        for (EngineRing r : allRings()) {
             r.close(cancel);
         }
     }

@@ -105,6 +105,20 @@ public final class Seccomp {
      * @return null when the filter is in place, else why seccomp could not be used here
      */
     public static String denyIoUring(int errno) {
+        return install(errno, false);
+    }
+
+    /**
+     * Denies {@code io_uring_setup} alone to this whole process with {@code errno}: rings that
+     * exist keep working, no new one can be made.
+     *
+     * @return null when the filter is in place, else why seccomp could not be used here
+     */
+    public static String denyIoUringSetup(int errno) {
+        return install(errno, true);
+    }
+
+    private static String install(int errno, boolean setupOnly) {
         if (!System.getProperty("os.arch").equals("amd64")) {
             return "the filter knows x86_64 syscall numbers only; os.arch is " + System.getProperty("os.arch");
         }
@@ -114,7 +128,7 @@ public final class Seccomp {
             if (r != 0) {
                 return "prctl(PR_SET_NO_NEW_PRIVS) failed: errno " + (int) ERRNO.get(state, 0L);
             }
-            MemorySegment program = program(arena, errno);
+            MemorySegment program = program(arena, errno, setupOnly);
             MemorySegment fprog = arena.allocate(SOCK_FPROG);
             fprog.set(ValueLayout.JAVA_SHORT, SOCK_FPROG.byteOffset(MemoryLayout.PathElement.groupElement("len")),
                     (short) (program.byteSize() / SOCK_FILTER.byteSize()));
@@ -154,16 +168,22 @@ public final class Seccomp {
         }
     }
 
-    /** The program above, for {@code errno}, as {@code struct sock_filter[9]}. */
-    private static MemorySegment program(Arena arena, int errno) {
+    /**
+     * The program above, for {@code errno}, as {@code struct sock_filter[9]}; with
+     * {@code setupOnly}, instructions 5 and 6 test for io_uring_setup again, so enter and
+     * register are allowed.
+     */
+    private static MemorySegment program(Arena arena, int errno, boolean setupOnly) {
+        int enter = (int) SYS_IO_URING_SETUP + (setupOnly ? 0 : 1);
+        int register = (int) SYS_IO_URING_SETUP + (setupOnly ? 0 : 2);
         int[][] insns = {
             {BPF_LD_W_ABS, 0, 0, OFFSET_OF_ARCH},
             {BPF_JMP_JEQ_K, 1, 0, AUDIT_ARCH_X86_64},
             {BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW},
             {BPF_LD_W_ABS, 0, 0, OFFSET_OF_NR},
             {BPF_JMP_JEQ_K, 3, 0, (int) SYS_IO_URING_SETUP},
-            {BPF_JMP_JEQ_K, 2, 0, (int) SYS_IO_URING_SETUP + 1},
-            {BPF_JMP_JEQ_K, 1, 0, (int) SYS_IO_URING_SETUP + 2},
+            {BPF_JMP_JEQ_K, 2, 0, enter},
+            {BPF_JMP_JEQ_K, 1, 0, register},
             {BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW},
             {BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | (errno & 0xffff)},
         };

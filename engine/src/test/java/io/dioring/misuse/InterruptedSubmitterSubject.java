@@ -9,6 +9,7 @@ import io.dioring.CompletionMode;
 import io.dioring.DirectFile;
 import io.dioring.EngineConfig;
 import io.dioring.IoEngine;
+import io.dioring.Submission;
 import io.dioring.child.Fds;
 import io.dioring.child.Report;
 import java.lang.foreign.MemorySegment;
@@ -55,6 +56,9 @@ public final class InterruptedSubmitterSubject {
             EngineConfig config = blocked
                     ? EngineConfig.defaults().withRings(1).withQueueDepth(1).withSubmitQueueCapacity(1) // one queue to fill
                             .withCompletionMode(CompletionMode.INLINE)
+                            // One ring thread for every call: the blocking victim queues behind the
+                            // held callback, and no submitter drives the ring past it.
+                            .withSubmission(Submission.RING_THREADS)
                     : EngineConfig.defaults();
             IoEngine engine = IoEngine.create(config);
             DirectFile file = engine.open(data);

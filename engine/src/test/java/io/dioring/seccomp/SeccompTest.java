@@ -46,6 +46,32 @@ class SeccompTest {
                         "IoEngine.create() with the defaults must fall back to the thread-pool backend")));
     }
 
+    @org.junit.jupiter.api.Test
+    void asynchronousCallsUseTheCallersRingsWhereTheirRingThreadsCannotBeMade() throws Exception {
+        Path dir = Files.createTempDirectory("dioring-seccomp-late-");
+        ChildResult r;
+        try {
+            r = ChildJvm.of("seccomp-late", LateDenialSubject.class).timeout(CHILD_LIMIT).args(dir.toString()).run();
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        String skip = r.skipReason().orElse(null);
+        if (skip != null) {
+            System.out.println("SKIPPED: " + skip);
+        }
+        assumeTrue(skip == null, () -> "SKIPPED: " + skip);
+        r.assertAllOf(List.of(
+                f -> assertEquals("IO_URING", f.get("backend"), "the engine before the filter"),
+                f -> assertEquals("ok", f.get("blockingRead")),
+                f -> assertEquals("EPERM", f.get("directSetupErrno"), "io_uring_setup under the filter"),
+                f -> assertEquals("ok", f.get("asyncRead"), "a future read once no ring can be made"),
+                f -> assertEquals("ok", f.get("callbackRead"), "a callback read once no ring can be made"),
+                f -> assertEquals("0", f.get("asyncRingThreads"), "no ring thread could start"),
+                f -> assertEquals("true", f.get("healthy"), "the engine stays healthy")));
+    }
+
     /** The child for {@code errno}, run once; skips (printed) where seccomp cannot be used. */
     private static ChildResult blocked(String errno) throws Exception {
         ChildResult r = RUNS.get(errno);

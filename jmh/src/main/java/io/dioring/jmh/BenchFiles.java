@@ -71,10 +71,10 @@ final class BenchFiles {
 
     /**
      * The engine's defaults, with the submission mode from {@code -Ddioring.jmh.submission}
-     * (CALLERS, the default, or RING_THREADS), so one build measures both side by side.
+     * (BY_CALL, the default, CALLERS or RING_THREADS), so one build measures them side by side.
      */
     static io.dioring.EngineConfig engineConfig() {
-        String s = System.getProperty("dioring.jmh.submission", io.dioring.Submission.CALLERS.name());
+        String s = System.getProperty("dioring.jmh.submission", io.dioring.Submission.BY_CALL.name());
         return io.dioring.EngineConfig.defaults().withSubmission(io.dioring.Submission.valueOf(s));
     }
 }

@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the engine's ring thread: the callback API (handlers resubmit; INLINE runs them on the
  * ring thread, DEFERRED on the completion executor) and the future API (one
  * CompletableFuture per read). The engine's submission mode comes from
- * {@code -Ddioring.jmh.submission} (CALLERS, the default, or RING_THREADS; see
+ * {@code -Ddioring.jmh.submission} (BY_CALL, the default, CALLERS or RING_THREADS; see
  * {@link BenchFiles#engineConfig()}), so both can be compared in one run.
  */
 @State(Scope.Thread)
