@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /** What the misuse subjects share: patterned files, outcome strings, the fd snapshot, a round trip. */
 final class Fixture {
@@ -130,6 +131,15 @@ final class Fixture {
 
     /** Waits, up to {@code limit}, until {@code t} is parked inside the engine; false if it ended first. */
     static boolean awaitBlockedInEngine(Thread t, Duration limit) throws InterruptedException {
+        return awaitBlockedInEngineUnless(t, () -> false, limit);
+    }
+
+    /**
+     * Waits until {@code t} is parked inside the engine (true), or {@code instead} holds, or
+     * {@code t} ended (false); {@code limit} is a backstop against a hang (then false).
+     */
+    static boolean awaitBlockedInEngineUnless(Thread t, BooleanSupplier instead, Duration limit)
+            throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             if (!t.isAlive()) {
@@ -139,6 +149,9 @@ final class Fixture {
             if ((s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING || s == Thread.State.BLOCKED)
                     && !engineFrames(t).isEmpty()) {
                 return true;
+            }
+            if (instead.getAsBoolean()) {
+                return false;
             }
             Thread.sleep(1);
         }

@@ -14,6 +14,7 @@ import io.dioring.child.Fds;
 import io.dioring.child.Report;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,26 +24,49 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Case b, one thread at a time. Args: dir, {@link Variant}.
+ * Case b, one thread at a time. Args: dir, {@link Variant}, and for BLOCKED_* the
+ * {@link Submission} (CALLERS when absent; never BY_CALL, the engine's default, which would send the
+ * blocking victim to another ring than the held one).
  *
  * <p>FLAG_SET_*: the caller's interrupt flag is set and the submit queue has room. Records
  * {@code thrown}, {@code flagAfterCall}, {@code outcome} and {@code bytesOk}.
  *
- * <p>BLOCKED_*: a victim thread blocks on a full submit queue and is interrupted there. The
- * queue is made full without timing: one ring of depth 1, a submit queue of one place, and
- * INLINE completions; a first read's callback holds the ring thread (so it drains nothing)
- * until released, and a filler thread submits reads until it blocks too ({@code queueFull}).
- * Records
- * {@code victimBlocked} (and where: {@code victimBlockedIn}), {@code victimThrown},
- * {@code victimOutcome}, {@code victimFlag}, the outcomes of the held and queued reads
- * ({@code holderOutcome}, {@code queuedOutcomes}), and whether
- * {@code file.close()} returned and closed the descriptor ({@code fdClosed}).
+ * <p>BLOCKED_*: a victim thread blocks on a full submit queue and is interrupted there. One
+ * ring of depth 1, a submit queue of one place, and INLINE completions: a first read's
+ * callback blocks until released, and a filler thread submits reads until it blocks too
+ * ({@code queueFull}). The callback holds the ring only where nothing else drains its queue
+ * meanwhile:
+ * <ul>
+ * <li>RING_THREADS: the callback runs on the ring thread, which then drains nothing; held at
+ *     the first attempt, always.
+ * <li>CALLERS: the callback runs on the ring's reaper, inside the reaper's turn (it holds the
+ *     ring: submitters leave their reads in the queue) when the reaper reaped the read, but
+ *     after it when the submitting caller's own turn did (the ring is free, and the filler
+ *     drives it itself and never blocks). Which of the two happens is the scheduler's, so
+ *     an attempt ends on what is seen, never on a time: the filler parked in the engine
+ *     (held), or more reads taken than the queue has places ({@link #NOT_HELD}: nothing
+ *     held it); then the callback is released, every read is let finish, and the next
+ *     attempt begins, up to {@link #ATTEMPTS}.
+ * </ul>
+ * Records {@code attempts}, {@code victimBlocked} (and where: {@code victimBlockedIn}),
+ * {@code victimThrown}, {@code victimOutcome}, {@code victimFlag}, the outcomes of the
+ * callbacks' reads and the queued reads of every attempt ({@code holderOutcomes},
+ * {@code queuedOutcomes}, {@code queuedAtEnd} of them), and whether {@code file.close()}
+ * returned and closed the descriptor ({@code fdClosed}).
  */
 public final class InterruptedSubmitterSubject {
     /** What the interrupted thread calls, and in which state. */
     public enum Variant {
         FLAG_SET_FUTURE_READ, FLAG_SET_CALLBACK_READ, FLAG_SET_READ_FULLY, BLOCKED_READ_FULLY, BLOCKED_FUTURE_READ
     }
+
+    /** Attempts at a held ring before the case gives up (CALLERS: each misses with a small chance). */
+    static final int ATTEMPTS = 20;
+    /**
+     * Reads the filler may get through before the ring counts as not held: more than the
+     * submit queue's places (a few), so only a ring somebody drains lets this many in.
+     */
+    static final int NOT_HELD = 64;
 
     private InterruptedSubmitterSubject() {}
 
@@ -53,12 +77,10 @@ public final class InterruptedSubmitterSubject {
             Path data = Fixture.patternFile(dir, "data", 8);
             Map<Integer, String> before = Fixture.fdsBeforeEngine(report);
             boolean blocked = variant.name().startsWith("BLOCKED");
+            Submission submission = args.length > 2 ? Submission.valueOf(args[2]) : Submission.CALLERS;
             EngineConfig config = blocked
                     ? EngineConfig.defaults().withRings(1).withQueueDepth(1).withSubmitQueueCapacity(1) // one queue to fill
-                            .withCompletionMode(CompletionMode.INLINE)
-                            // One ring thread for every call: the blocking victim queues behind the
-                            // held callback, and no submitter drives the ring past it.
-                            .withSubmission(Submission.RING_THREADS)
+                            .withCompletionMode(CompletionMode.INLINE).withSubmission(submission)
                     : EngineConfig.defaults();
             IoEngine engine = IoEngine.create(config);
             DirectFile file = engine.open(data);
@@ -112,14 +134,46 @@ public final class InterruptedSubmitterSubject {
 
     private static void blockedOnAFullQueue(Report report, IoEngine engine, DirectFile file, Variant variant)
             throws Exception {
+        List<CompletableFuture<Long>> holders = new ArrayList<>();
+        List<CompletableFuture<Long>> queued = new CopyOnWriteArrayList<>();
+        Attempt held = null;
+        int attempts = 0;
+        while (held == null && attempts < ATTEMPTS) {
+            attempts++;
+            held = holdAndFill(report, engine, file, holders, queued);
+        }
+        report.put("attempts", attempts).put("queueFull", held != null).put("queued", queued.size());
+        if (held != null) {
+            CompletableFuture<Long> victimResult = interruptAVictim(report, engine, file, variant);
+            held.release.countDown();
+            report.joinWithin(SHORT, "the filler's last submit once the ring goes on", held.filler);
+            // INLINE: even the failed future's completion waits for the ring's thread to go on.
+            report.put("victimOutcome", Fixture.outcome(victimResult));
+        }
+        report.put("holderOutcomes", outcomes(holders));
+        report.put("queuedOutcomes", outcomes(queued)).put("queuedAtEnd", queued.size());
+    }
+
+    /** A first read's callback blocking until {@link #release} is counted down, and the filler behind it. */
+    private record Attempt(CountDownLatch release, Thread filler) {}
+
+    /**
+     * One attempt: a read whose callback blocks, and a filler that submits reads (into
+     * {@code queued}) until it blocks. Returns the attempt once the filler is parked in the
+     * engine; null, with the callback released and the filler ended, once the filler got
+     * more than {@link #NOT_HELD} reads through (the blocked callback does not hold the ring).
+     */
+    private static Attempt holdAndFill(Report report, IoEngine engine, DirectFile file,
+            List<CompletableFuture<Long>> holders, List<CompletableFuture<Long>> queued) throws Exception {
         CountDownLatch ringHeld = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Long> holder = new CompletableFuture<>();
+        holders.add(holder);
         file.read(0, engine.buffers().allocate(BLOCK), holder, new CompletionHandler<CompletableFuture<Long>>() {
             @Override
             public void completed(long bytes, CompletableFuture<Long> f) {
                 ringHeld.countDown();
-                Fixture.awaitUninterruptibly(release); // INLINE: this is the ring thread
+                Fixture.awaitUninterruptibly(release); // INLINE: on the ring's thread (or reaper)
                 f.complete(bytes);
             }
 
@@ -130,9 +184,9 @@ public final class InterruptedSubmitterSubject {
                 f.completeExceptionally(failure);
             }
         });
-        report.within(SHORT, "the first read's callback holding the ring thread", ringHeld::await);
+        report.within(SHORT, "the first read's callback blocking", ringHeld::await);
         // Fill the submit queue: a filler submits until it blocks (however many places it has).
-        List<CompletableFuture<Long>> queued = new CopyOnWriteArrayList<>();
+        int before = queued.size();
         AtomicBoolean stopFilling = new AtomicBoolean();
         MemorySegment fillBuf = engine.buffers().allocate(BLOCK);
         Thread filler = new Thread(() -> {
@@ -141,9 +195,19 @@ public final class InterruptedSubmitterSubject {
             }
         }, "filler");
         filler.start();
-        report.put("queueFull", Fixture.awaitBlockedInEngine(filler, SHORT)).put("queued", queued.size());
+        boolean blocked = Fixture.awaitBlockedInEngineUnless(filler, () -> queued.size() - before > NOT_HELD, SHORT);
         stopFilling.set(true);
+        if (blocked) {
+            return new Attempt(release, filler);
+        }
+        release.countDown();
+        report.joinWithin(SHORT, "a filler that did not block", filler);
+        return null;
+    }
 
+    /** A victim blocked on the full queue and interrupted there; returns what its call gave or threw. */
+    private static CompletableFuture<Long> interruptAVictim(Report report, IoEngine engine, DirectFile file,
+            Variant variant) throws Exception {
         MemorySegment victimBuf = engine.buffers().allocate(BLOCK);
         CompletableFuture<Long> victimResult = new CompletableFuture<>();
         Thread victim = new Thread(() -> {
@@ -169,15 +233,14 @@ public final class InterruptedSubmitterSubject {
         report.put("victimBlocked", isBlocked).put("victimBlockedIn", Fixture.engineFrames(victim));
         victim.interrupt();
         report.joinWithin(SHORT, "the interrupted victim's call", victim);
+        return victimResult;
+    }
 
-        release.countDown();
-        report.joinWithin(SHORT, "the filler's last submit once the ring goes on", filler);
-        report.put("victimOutcome", Fixture.outcome(victimResult));
-        report.put("holderOutcome", Fixture.outcome(holder));
-        Map<String, Integer> queuedOutcomes = new TreeMap<>();
-        for (CompletableFuture<Long> f : queued) {
-            queuedOutcomes.merge(Fixture.outcome(f), 1, Integer::sum);
+    private static Map<String, Integer> outcomes(List<CompletableFuture<Long>> futures) throws InterruptedException {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (CompletableFuture<Long> f : futures) {
+            counts.merge(Fixture.outcome(f), 1, Integer::sum);
         }
-        report.put("queuedOutcomes", queuedOutcomes).put("queuedAtEnd", queued.size());
+        return counts;
     }
 }
