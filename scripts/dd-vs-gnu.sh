@@ -22,7 +22,9 @@
 # dd's wall clock of the same round. (fio's write jobs, io_uring or psync, took 2-6x as long
 # as GNU dd's whole copy in the same rounds on zram, so they bound nothing there.)
 # CEILING=0 skips the fio io_uring ceiling runs. BEFORE=CMD also runs CMD (another dioring
-# build, taking ./dioring's arguments) in the same rounds, for before/after ratios;
+# build, taking ./dioring's arguments) in the same rounds, for before/after ratios (wall clock
+# and copy time; BEFORE runs just before the measured build in even rounds, just after it in
+# odd ones);
 # DIORING=CMD runs CMD instead of ./dioring as the build measured (a frozen copy, so that
 # editing the sources meanwhile does not make ./dioring rebuild during the run).
 #
@@ -78,26 +80,42 @@ wall_of() { # runs "$@" (output to /dev/null), prints its wall-clock seconds
     calc "$t1 - $t0"
 }
 
+run_before() { # BEFORE's copy: sets bw (wall) and bc (its own copy time)
+    local t0
+    rm -f "$our_out"
+    t0=$(now)
+    $before dd if="$src" of="$our_out" bs="$bs" iflag=direct oflag=direct qd="$qd" >/dev/null 2> "$dir/before.err"
+    bw=$(calc "$(now) - $t0")
+    bc=$(seconds_from_dd "$dir/before.err")
+    cmp -s "$src" "$our_out" || { echo "BEFORE's dd output differs from the input" >&2; exit 1; }
+    rm -f "$our_out"
+}
+
 summary=()
 for bs in $bs_list; do
-    r_copy=(); r_wall=(); r_ceil=(); r_serial=(); r_before=(); r_bound=(); r_gnu_bound=()
+    r_copy=(); r_wall=(); r_ceil=(); r_serial=(); r_before=(); r_before_copy=(); r_bound=(); r_gnu_bound=()
     count=$((bytes / $(numfmt --from=iec "${bs^^}")))
     for round in $(seq 1 "$rounds"); do
         rm -f "$gnu_out" "$our_out"
         t0=$(now)
         dd if="$src" of="$gnu_out" bs="$bs" iflag=direct oflag=direct 2> "$dir/gnu.err"
         t1=$(now)
+        rm -f "$gnu_out"
+        # BEFORE runs right before the build measured in even rounds and right after it in odd
+        # ones: each then follows the same runs as often (whichever ran just before leaves
+        # zram and the page allocator in a state the next run pays for).
+        [ -n "$before" ] && [ $((round % 2)) = 0 ] && run_before
+        t1b=$(now)
         $dioring dd if="$src" of="$our_out" bs="$bs" iflag=direct oflag=direct qd="$qd" 2> "$dir/dioring.err"
         t2=$(now)
         cmp -s "$src" "$our_out" || { echo "dioring dd output differs from the input" >&2; exit 1; }
         rm -f "$gnu_out" "$our_out"
+        [ -n "$before" ] && [ $((round % 2)) = 1 ] && run_before
         if [ -n "$before" ]; then
-            rm -f "$our_out"
-            bw=$(wall_of $before dd if="$src" of="$our_out" bs="$bs" iflag=direct oflag=direct qd="$qd")
-            cmp -s "$src" "$our_out" || { echo "BEFORE's dd output differs from the input" >&2; exit 1; }
-            rm -f "$our_out"
-            r_before+=("$(calc "$bw / ($t2 - $t1)")")
-            printf 'bs=%s round %d: before: wall %.3f s; before/after (wall) %.2f\n' "$bs" "$round" "$bw" "${r_before[-1]}"
+            r_before+=("$(calc "$bw / ($t2 - $t1b)")")
+            r_before_copy+=("$(calc "$bc / $(seconds_from_dd "$dir/dioring.err")")")
+            printf 'bs=%s round %d: before: wall %.3f s, copy %.3f s; before/after %.2f (wall), %.2f (copy time)\n' \
+                "$bs" "$round" "$bw" "$bc" "${r_before[-1]}" "${r_before_copy[-1]}"
         fi
         if [ "$bound" = 1 ]; then
             gr=$(wall_of dd if="$src" of=/dev/null bs="$bs" iflag=direct)
@@ -120,7 +138,7 @@ for bs in $bs_list; do
         g=$(seconds_from_dd "$dir/gnu.err")
         d=$(seconds_from_dd "$dir/dioring.err")
         gw=$(calc "$t1 - $t0")
-        dw=$(calc "$t2 - $t1")
+        dw=$(calc "$t2 - $t1b")
         d_gbps=$(calc "$bytes / $d / 1e9")
         r_copy+=("$(calc "$g / $d")")
         r_wall+=("$(calc "$gw / $dw")")
@@ -142,7 +160,7 @@ for bs in $bs_list; do
     [ ${#r_ceil[@]} -gt 0 ] && ceil_median=$(printf '%.2f' "$(median "${r_ceil[@]}")")
     serial_median=n/a
     [ ${#r_serial[@]} -gt 0 ] && serial_median=$(printf '%.2f' "$(median "${r_serial[@]}")")
-    [ ${#r_before[@]} -gt 0 ] && summary+=("$(printf 'bs=%s: before/after wall-clock ratio %.2f (above 1: after is faster)' "$bs" "$(median "${r_before[@]}")")")
+    [ ${#r_before[@]} -gt 0 ] && summary+=("$(printf 'bs=%s: before/after ratio %.2f wall clock, %.2f copy time (above 1: after is faster)' "$bs" "$(median "${r_before[@]}")" "$(median "${r_before_copy[@]}")")")
     [ ${#r_bound[@]} -gt 0 ] && summary+=("$(printf 'bs=%s: the bound (start-up + dd-bound.py reading and writing at once) is %.2fx GNU dd wall clock' "$bs" "$(median "${r_bound[@]}")")")
     summary+=("$(printf 'bs=%s direct, %d MiB, qd=%d, %d round(s): dioring/GNU dd %.2f (copy time), %.2f (wall clock incl. JVM start); dioring/ceiling %s (serial-write ceiling %s)' \
         "$bs" "$size_mib" "$qd" "$rounds" "$(median "${r_copy[@]}")" "$(median "${r_wall[@]}")" "$ceil_median" "$serial_median")")
