@@ -242,8 +242,10 @@ class AsyncChannelConformanceTest {
             assertEquals(-1, get(ch.read(ByteBuffer.allocateDirect(2 * a).alignedSlice(a), 4 * a)));
 
             // Heap buffers and direct buffers at an address off the alignment: the JDK's
-            // asynchronous channel hands them to the kernel as they are (EINVAL, an IOException);
-            // dioring takes them through a bounce buffer.
+            // asynchronous channel hands a direct buffer to the kernel as it is (EINVAL, an
+            // IOException), and a heap buffer through a temporary direct buffer from malloc,
+            // which now and then happens to sit on a 4096-byte boundary (then the call works);
+            // dioring takes them through a bounce buffer, always.
             ByteBuffer off = ByteBuffer.allocateDirect(4 * a).alignedSlice(a).position(1).limit(1 + a).slice();
             ByteBuffer heapIn = ByteBuffer.allocate(2 * a);
             ByteBuffer heapOut = ByteBuffer.wrap(data, 0, a);
@@ -261,10 +263,13 @@ class AsyncChannelConformanceTest {
                 assertEquals(3, get(ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 5 * a + 10)), "extends");
                 assertEquals(5 * a + 13, ch.size());
             } else {
-                for (java.util.concurrent.Future<Integer> refused : java.util.List.of(ch.read(off, a),
-                        ch.read(heapIn, 2 * a), ch.write(heapOut, 4 * a))) {
-                    ExecutionException e = assertThrows(ExecutionException.class, () -> get(refused));
-                    assertInstanceOf(java.io.IOException.class, e.getCause());
+                ExecutionException e = assertThrows(ExecutionException.class, () -> get(ch.read(off, a)));
+                assertInstanceOf(java.io.IOException.class, e.getCause());
+                try {
+                    assertEquals(2 * a, get(ch.read(heapIn, 2 * a)), "heap buffer, its temporary buffer aligned");
+                    assertArrayEquals(java.util.Arrays.copyOfRange(data, 2 * a, 4 * a), heapIn.array());
+                } catch (ExecutionException refused) {
+                    assertInstanceOf(java.io.IOException.class, refused.getCause());
                 }
             }
         }
