@@ -77,11 +77,22 @@ final class BatchCollector implements RequestSink {
         sink.release(r);
     }
 
-    /** Hands every kept request to the ring. */
+    /**
+     * Hands every kept request to the ring. A ring that stopped taking requests since the run
+     * began (closed or failed: IllegalStateException, none of them taken) has each one
+     * unregistered and its entry failed, so nothing waits for a request that never went out.
+     */
     void flush() {
         int i = 0;
         while (i < count) {
-            i = sink.acceptAll(kept, i, count);
+            try {
+                i = sink.acceptAll(kept, i, count);
+            } catch (IllegalStateException refused) {
+                for (; i < count; i++) {
+                    notTaken(kept[i], keptEntry[i], refused);
+                }
+                break;
+            }
             if (i < count) {
                 IoRequest r = kept[i];
                 try {
