@@ -2,6 +2,9 @@ package io.dioring.jmh;
 
 import io.dioring.IoEngine;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +64,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * finished {@link #OPS} more searches, so the score is searches per second. After each
  * iteration the platform threads are printed (as {@link VirtualThreadRandomRead} does):
  * live, peak since setup, carriers, the engine's own, and the JVM's before setup; with
- * {@code -prof io.dioring.jmh.CpuPerOp}, CPU per search. The index's place:
+ * {@code -prof io.dioring.jmh.CpuPerOp}, CPU per search; then the direct buffers not yet
+ * freed, the resident memory and the GCs so far ({@link #memory()}). The index's place:
  * {@code -Ddioring.jmh.dir}; its size: {@code -Ddioring.jmh.luceneDocs}.
  */
 @State(Scope.Benchmark)
@@ -239,6 +243,35 @@ public class LuceneQueries {
                 + " engine %d (rings %d), others since setup %s, before setup %d%n", store, kind, vthreads,
                 c.live(), c.peak(), c.carriers(), c.engine(),
                 engine == null ? 0 : engine.config().rings(), c.others(), c.before());
+        System.out.println(memory());
+    }
+
+    /**
+     * The direct buffers not yet freed (Lucene's DirectIODirectory allocates one per input and
+     * clone; their memory is freed only after a GC finds them unreachable), the process's
+     * resident memory and the GCs so far: a stretch in which the direct buffers reach a new
+     * peak makes the process touch fresh memory, whose page faults and zeroing cost CPU.
+     */
+    static String memory() {
+        long count = 0;
+        long bytes = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                count = pool.getCount();
+                bytes = pool.getMemoryUsed();
+            }
+        }
+        long gcs = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcs += Math.max(0, gc.getCollectionCount());
+        }
+        String rss = "?";
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            rss = lines.filter(l -> l.startsWith("VmRSS:")).map(l -> l.substring(6).trim()).findFirst().orElse("?");
+        } catch (IOException e) {
+            // not Linux: no resident size
+        }
+        return String.format("[memory] direct buffers %d (%d MiB), RSS %s, GCs %d", count, bytes >> 20, rss, gcs);
     }
 
     @TearDown(Level.Trial)

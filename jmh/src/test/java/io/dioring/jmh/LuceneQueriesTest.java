@@ -133,4 +133,17 @@ class LuceneQueriesTest {
             Files.delete(probe);
         }
     }
+
+    @Test
+    void memoryCountsTheDirectBuffersNotYetFreed() {
+        java.nio.ByteBuffer held = java.nio.ByteBuffer.allocateDirect(1 << 20);
+        String line = LuceneQueries.memory();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\\[memory\\] direct buffers (\\d+) \\((\\d+) MiB\\), RSS (.+), GCs (\\d+)").matcher(line);
+        assertTrue(m.matches(), line);
+        assertTrue(Long.parseLong(m.group(1)) >= 1, line);
+        assertTrue(Long.parseLong(m.group(2)) >= 1, line);
+        assertTrue(m.group(3).endsWith("kB"), line + ": the resident size from /proc/self/status");
+        assertEquals(1 << 20, held.capacity());
+    }
 }
