@@ -67,6 +67,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -prof io.dioring.jmh.CpuPerOp}, CPU per search; then the direct buffers not yet
  * freed, the resident memory and the GCs so far ({@link #memory()}). The index's place:
  * {@code -Ddioring.jmh.dir}; its size: {@code -Ddioring.jmh.luceneDocs}.
+ *
+ * <h2>The direct stores' memory</h2>
+ * Lucene's {@code DirectIOIndexInput} allocates a direct buffer ({@value #DIRECT_BUFFER}
+ * bytes and a block) for every input and every clone: several per search. Their memory is
+ * freed by the JDK's Reference Handler thread after a GC, each through the
+ * {@code jdk.internal.ref.Cleaner} list, whose class monitor every {@code allocateDirect}
+ * also takes. On dioring the two carriers never block in the kernel and run searches (and
+ * allocations) without pause; in stretches of tens of seconds the Reference Handler stays
+ * BLOCKED on that monitor (jstack once a second; its schedstat does not move), so the
+ * buffers of GC after GC stay allocated (several GiB), malloc grows its heap into fresh
+ * pages, and their faults and zeroing ({@code clear_page_erms}, costlier in a VM whose
+ * freed pages go back to the host) multiply the kernel CPU per search. The platform's
+ * carriers spend their time in pread(2), and there the Reference Handler keeps up. The
+ * {@code [memory]} line shows which regime an iteration was in.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
