@@ -36,8 +36,9 @@ public enum Submission {
      * second, at up to 1.47x their CPU per read. A ring thread submits and reaps in one
      * {@code io_uring_enter} that also waits; a caller-driven ring is reaped by a thread
      * woken through an eventfd for every completion that finishes out of line. On a device
-     * where reads finish inside the submitting call the callers measured better (1.08-1.25x):
-     * choose {@link #CALLERS} there.
+     * where reads finish inside the submitting call the callers measured better (1.11-1.83x
+     * the ring threads' reads per second on zram, at 1.20-1.36x their CPU per read): choose
+     * {@link #CALLERS} there. README, "Caller-driven rings", has the tables.
      */
     BY_CALL
 }
