@@ -8,6 +8,7 @@ import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import io.dioring.child.Fds;
 import io.dioring.child.Report;
+import io.dioring.testing.Callbacks;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ public final class CloseRaceSubject {
         tallyFutures(tally, futures);
         tally.afterClose("read", () -> reader.read(0, readBuf));
         tally.afterClose("callbackRead", () -> {
-            reader.read(0, readBuf, null, Fixture.toFuture());
+            reader.read(0, readBuf, null, Callbacks.toFuture());
             return null;
         });
         tally.afterClose("readFully", () -> reader.readFully(0, readBuf));

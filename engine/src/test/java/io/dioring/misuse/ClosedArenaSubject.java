@@ -9,6 +9,7 @@ import io.dioring.IoEngine;
 import io.dioring.OwnedRing;
 import io.dioring.child.Fds;
 import io.dioring.child.Report;
+import io.dioring.testing.Callbacks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class ClosedArenaSubject {
             }
             case CALLBACK_READ -> {
                 CompletableFuture<Long> f = new CompletableFuture<>();
-                file.read(0, dead, f, Fixture.toFuture());
+                file.read(0, dead, f, Callbacks.toFuture());
                 return Fixture.outcome(f);
             }
             case READ_FULLY -> {
@@ -81,7 +82,7 @@ public final class ClosedArenaSubject {
             case OWNED_RING_READ -> {
                 try (OwnedRing ring = engine.ownedRing()) {
                     CompletableFuture<Long> f = new CompletableFuture<>();
-                    ring.read(file, 0, dead, f, Fixture.toFuture());
+                    ring.read(file, 0, dead, f, Callbacks.toFuture());
                     ring.drain();
                     return Fixture.outcome(f);
                 }

@@ -1,6 +1,5 @@
 package io.dioring.misuse;
 
-import io.dioring.CompletionHandler;
 import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import io.dioring.child.Fds;
@@ -91,21 +90,6 @@ final class Fixture {
     /** "Class: message". */
     static String describe(Throwable t) {
         return t.getClass().getName() + ": " + t.getMessage();
-    }
-
-    /** A callback that completes a future: the callback API, observed like the future one. */
-    static CompletionHandler<CompletableFuture<Long>> toFuture() {
-        return new CompletionHandler<>() {
-            @Override
-            public void completed(long bytes, CompletableFuture<Long> f) {
-                f.complete(bytes);
-            }
-
-            @Override
-            public void failed(Throwable failure, CompletableFuture<Long> f) {
-                f.completeExceptionally(failure);
-            }
-        };
     }
 
     /**

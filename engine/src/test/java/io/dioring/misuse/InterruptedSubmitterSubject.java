@@ -12,6 +12,7 @@ import io.dioring.IoEngine;
 import io.dioring.Submission;
 import io.dioring.child.Fds;
 import io.dioring.child.Report;
+import io.dioring.testing.Callbacks;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ public final class InterruptedSubmitterSubject {
             try {
                 switch (variant) {
                     case FLAG_SET_FUTURE_READ -> forward(file.read(3 * BLOCK, buf), result);
-                    case FLAG_SET_CALLBACK_READ -> file.read(3 * BLOCK, buf, result, Fixture.toFuture());
+                    case FLAG_SET_CALLBACK_READ -> file.read(3 * BLOCK, buf, result, Callbacks.toFuture());
                     case FLAG_SET_READ_FULLY -> result.complete(file.readFully(3 * BLOCK, buf));
                     default -> throw new AssertionError(variant);
                 }

@@ -4,12 +4,14 @@ import io.dioring.DirectFile;
 import io.dioring.IoEngine;
 import io.dioring.child.Report;
 import io.dioring.child.Seccomp;
+import io.dioring.testing.Callbacks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,18 +45,8 @@ public final class LateDenialSubject {
                 }
                 report.put("directSetupErrno", Seccomp.ioUringSetupErrno() == Seccomp.EPERM ? "EPERM" : "not EPERM");
                 report.put("asyncRead", check(f.read(8192, buf).get(10, TimeUnit.SECONDS), buf, content, 8192));
-                java.util.concurrent.CompletableFuture<Long> cb = new java.util.concurrent.CompletableFuture<>();
-                f.read(12288, buf, cb, new io.dioring.CompletionHandler<java.util.concurrent.CompletableFuture<Long>>() {
-                    @Override
-                    public void completed(long bytes, java.util.concurrent.CompletableFuture<Long> out) {
-                        out.complete(bytes);
-                    }
-
-                    @Override
-                    public void failed(Throwable failure, java.util.concurrent.CompletableFuture<Long> out) {
-                        out.completeExceptionally(failure);
-                    }
-                });
+                CompletableFuture<Long> cb = new CompletableFuture<>();
+                f.read(12288, buf, cb, Callbacks.toFuture());
                 report.put("callbackRead", check(cb.get(10, TimeUnit.SECONDS), buf, content, 12288));
                 report.put("asyncRingThreads", Thread.getAllStackTraces().keySet().stream()
                         .filter(t -> t.getName().startsWith("dioring-ring-async-")).count());
