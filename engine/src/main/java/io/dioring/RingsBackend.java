@@ -27,6 +27,8 @@ final class RingsBackend implements EngineBackend {
     private final EngineRing[] rings;
     /** Asynchronous calls' rings: {@link #rings} itself, or BY_CALL's ring threads once made. */
     private volatile EngineRing[] asyncRings;
+    /** Every ring made so far: {@link #rings}, then with BY_CALL's ring threads once they exist. */
+    private volatile EngineRing[] allRings;
     /** Set under this object's lock by close: no ring is made after it. */
     private boolean closed;
 
@@ -37,6 +39,7 @@ final class RingsBackend implements EngineBackend {
         this.slabs = slabs;
         this.rings = rings;
         this.asyncRings = config.submission() == Submission.BY_CALL ? null : rings;
+        this.allRings = rings;
     }
 
     /** Sets up {@code config.rings()} rings; on a failure closes those already made. */
@@ -82,7 +85,11 @@ final class RingsBackend implements EngineBackend {
                     return rings; // they refuse the request: the engine is closed
                 }
                 try {
-                    asyncRings = makeRings(config, delivery, slabs, true, "dioring-ring-async-");
+                    EngineRing[] made = makeRings(config, delivery, slabs, true, "dioring-ring-async-");
+                    EngineRing[] all = Arrays.copyOf(rings, rings.length + made.length);
+                    System.arraycopy(made, 0, all, rings.length, made.length);
+                    allRings = all; // before asyncRings: whoever can reach a ring counts and closes it
+                    asyncRings = made;
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "dioring: rings for asynchronous calls could not be set up ("
                             + e.getMessage() + "); they go to the callers' rings", e);
@@ -93,17 +100,6 @@ final class RingsBackend implements EngineBackend {
         }
     }
 
-    /** Every ring made so far. */
-    private EngineRing[] allRings() {
-        EngineRing[] a = asyncRings;
-        if (a == null || a == rings) {
-            return rings;
-        }
-        EngineRing[] all = Arrays.copyOf(rings, rings.length + a.length);
-        System.arraycopy(a, 0, all, rings.length, a.length);
-        return all;
-    }
-
     /**
      * The ring for the caller: its own ring if it is one of ours (an INLINE callback keeps to
      * its ring), else one of the kind the call needs, by thread id.
@@ -111,7 +107,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public RequestSink sinkForCurrentThread(boolean blocking) {
         EngineRing current = RingThreads.current();
-        if (current != null && (holds(rings, current) || holds(asyncRings, current))) {
+        if (current != null && holds(allRings, current)) {
             return current;
         }
         EngineRing[] choice = blocking ? rings : asyncRings();
@@ -129,11 +125,9 @@ final class RingsBackend implements EngineBackend {
     }
 
     private static boolean holds(EngineRing[] set, EngineRing ring) {
-        if (set != null) {
-            for (EngineRing r : set) {
-                if (r == ring) {
-                    return true;
-                }
+        for (EngineRing r : set) {
+            if (r == ring) {
+                return true;
             }
         }
         return false;
@@ -157,7 +151,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long slicesIssued() {
         long n = 0;
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             n += r.loop().slicesIssued();
         }
         return n;
@@ -166,7 +160,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long coalescedRequests() {
         long n = 0;
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             n += r.loop().coalescedRequests();
         }
         return n;
@@ -175,7 +169,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long enterCalls() {
         long n = 0;
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             n += r.ring().enterCalls();
         }
         return n;
@@ -183,7 +177,7 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public boolean registeredBuffers() {
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             if (r.ring() == null || !r.ring().registrations().followsSlabs()) {
                 return false;
             }
@@ -193,7 +187,7 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public String registeredBuffersRefusal() {
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             if (r.ring() != null && r.ring().registrations().refusal() != null) {
                 return r.ring().registrations().refusal();
             }
@@ -204,7 +198,7 @@ final class RingsBackend implements EngineBackend {
     @Override
     public long fixedBufferSlices() {
         long n = 0;
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             n += r.loop().fixedIssued();
         }
         return n;
@@ -212,7 +206,7 @@ final class RingsBackend implements EngineBackend {
 
     @Override
     public Throwable failure() {
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             Throwable f = r.failure();
             if (f != null) {
                 return f;
@@ -224,9 +218,9 @@ final class RingsBackend implements EngineBackend {
     @Override
     public void close(boolean cancel) {
         synchronized (this) {
-            closed = true; // no ring is made from now on: allRings() is every ring there will be
+            closed = true; // no ring is made from now on: allRings is every ring there will be
         }
-        for (EngineRing r : allRings()) {
+        for (EngineRing r : allRings) {
             r.close(cancel);
         }
     }
