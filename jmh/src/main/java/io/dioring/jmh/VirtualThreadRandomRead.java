@@ -6,13 +6,19 @@ import io.dioring.IoEngine;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousFileChannel;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,7 +48,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code channelHeap}: the same channel, heap ByteBuffers (bounce-buffer path),
  *   <li>{@code jdkDirect}: the JDK's {@link FileChannel} with {@link ExtendedOpenOption#DIRECT},
  *       aligned direct ByteBuffers,
- *   <li>{@code jdkHeap}: the same JDK channel, heap ByteBuffers.
+ *   <li>{@code jdkHeap}: the same JDK channel, heap ByteBuffers,
+ *   <li>{@code jdkAsyncDirect}: the JDK's {@link AsynchronousFileChannel} with
+ *       {@link ExtendedOpenOption#DIRECT} over a pool of {@code vthreads} platform threads, aligned
+ *       direct ByteBuffers, each virtual thread waiting on its read's future (it unmounts): a
+ *       blocking read handed to a thread pool, then back to the virtual thread, as an engine
+ *       that completes I/O away from the carrier hands it (a wake-up of the pool thread by
+ *       the device, and another of a carrier by the completion).
  * </ul>
  * {@code registered=false} turns the pool's registration off ({@code -Ddioring.registeredBuffers=false}),
  * for the pool's APIs ({@code readFullyPool}, and {@code channelHeap}'s bounce buffers);
@@ -66,7 +78,7 @@ public class VirtualThreadRandomRead {
     @Param({"32", "256"})
     public int vthreads;
 
-    @Param({"readFully", "readFullyPool", "channelDirect", "channelHeap", "jdkDirect", "jdkHeap"})
+    @Param({"readFully", "readFullyPool", "channelDirect", "channelHeap", "jdkDirect", "jdkHeap", "jdkAsyncDirect"})
     public String api;
 
     /** Whether the engine's rings register the buffer pool's memory (READ_FIXED for pooled buffers). */
@@ -76,6 +88,8 @@ public class VirtualThreadRandomRead {
     private IoEngine engine;
     private DirectFile file;
     private FileChannel channel;
+    private AsynchronousFileChannel asyncChannel;
+    private ExecutorService asyncPool;
     private final List<Thread> readers = new ArrayList<>();
     private final AtomicLong completed = new AtomicLong();
     private volatile long target;
@@ -105,6 +119,12 @@ public class VirtualThreadRandomRead {
             }
             case "jdkDirect", "jdkHeap" -> channel = FileChannel.open(data, StandardOpenOption.READ,
                     ExtendedOpenOption.DIRECT);
+            case "jdkAsyncDirect" -> {
+                asyncPool = Executors.newFixedThreadPool(vthreads,
+                        Thread.ofPlatform().name("jdk-async-", 0).daemon(true).factory());
+                asyncChannel = AsynchronousFileChannel.open(data,
+                        Set.of(StandardOpenOption.READ, ExtendedOpenOption.DIRECT), asyncPool);
+            }
             default -> throw new IllegalArgumentException("api " + api);
         }
         threads.start();
@@ -129,6 +149,18 @@ public class VirtualThreadRandomRead {
                 // slice(): capacity 4096, so clear() cannot widen the read (alignedSlice may leave 8192)
                 ByteBuffer buf = BenchFiles.alignedBuffer(BenchFiles.BLOCK_4K).slice();
                 yield offset -> channel.read(buf.clear(), offset);
+            }
+            case "jdkAsyncDirect" -> {
+                ByteBuffer buf = BenchFiles.alignedBuffer(BenchFiles.BLOCK_4K).slice();
+                yield offset -> {
+                    try {
+                        return asyncChannel.read(buf.clear(), offset).get(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException | TimeoutException e) {
+                        throw new IOException("read at " + offset + " did not complete", e);
+                    } catch (ExecutionException e) {
+                        throw new IOException(e.getCause());
+                    }
+                };
             }
             default -> {
                 ByteBuffer buf = ByteBuffer.allocate(BenchFiles.BLOCK_4K);
@@ -192,6 +224,13 @@ public class VirtualThreadRandomRead {
         }
         if (channel != null) {
             channel.close();
+        }
+        if (asyncChannel != null) {
+            asyncChannel.close();
+            asyncPool.shutdown();
+            if (!asyncPool.awaitTermination(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the AsynchronousFileChannel's pool did not stop");
+            }
         }
         if (file != null) {
             file.close();
