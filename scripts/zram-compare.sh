@@ -5,6 +5,10 @@
 #   readFully   dioring DirectFile.readFully from N virtual threads   (JMH VirtualThreadRandomRead)
 #   channel     dioring's FileChannel view, aligned direct buffers   (same, api=channelDirect)
 #   jdk         JDK FileChannel + ExtendedOpenOption.DIRECT           (same, api=jdkDirect)
+#   jdk-async   JDK AsynchronousFileChannel + DIRECT on N pool threads, each virtual thread
+#               waiting on its read's future (same, api=jdkAsyncDirect): a read completed
+#               away from the carrier, as any asynchronous engine completes it; not in the
+#               default SYSTEMS
 #   fio-uring   fio --ioengine=io_uring, 1 job, --iodepth=N
 #   fio-psync   fio --ioengine=psync, N jobs (threads)
 #
@@ -28,7 +32,7 @@
 #                         JMH: 1 warm-up iteration of WARMUP_S s, then ITERATIONS of ITER_S s;
 #                         fio: ramp WARMUP_S s, then ITERATIONS x ITER_S s
 #   FILE_MIB (1024)       data file size; ZRAM_SIZE (FILE_MIB + 25%) the device's size
-#   SYSTEMS               subset/order of "readFully channel jdk fio-uring fio-psync"
+#   SYSTEMS               subset/order of "readFully channel jdk fio-uring fio-psync" (jdk-async too)
 #   EXTRA_JVM_ARGS        JVM options for the benchmark JVM (e.g. -Ddioring.<property>=...
 #                         to choose an engine mode), appended after the script's own
 #   DISK=1                also run everything on a directory on the disk: DISK_DIR
@@ -62,8 +66,8 @@ positive WARMUP_S "$warmup_s"
 positive FILE_MIB "$file_mib"
 for n in $threads; do positive "THREADS entry" "$n"; done
 for s in $systems; do
-    case $s in readFully | channel | jdk | fio-uring | fio-psync) ;;
-    *) die "SYSTEMS entry '$s': must be one of readFully channel jdk fio-uring fio-psync" ;;
+    case $s in readFully | channel | jdk | jdk-async | fio-uring | fio-psync) ;;
+    *) die "SYSTEMS entry '$s': must be one of readFully channel jdk jdk-async fio-uring fio-psync" ;;
     esac
 done
 [ "$(id -u)" = 0 ] || die "needs root to set up a zram device (running as uid $(id -u))"
@@ -127,6 +131,7 @@ run_system() { # device dir file system n
     readFully) run_jmh "$2" readFully "$5" ;;
     channel) run_jmh "$2" channelDirect "$5" ;;
     jdk) run_jmh "$2" jdkDirect "$5" ;;
+    jdk-async) run_jmh "$2" jdkAsyncDirect "$5" ;;
     fio-uring) run_fio "$3" io_uring "$5" ;;
     fio-psync) run_fio "$3" psync "$5" ;;
     esac
