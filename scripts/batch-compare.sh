@@ -6,11 +6,14 @@
 #   batch2      the same thread with two batches of 32 in flight, submit/await in turn (randomRead4k_2x32)
 #   jdk32       JDK FileChannel + DIRECT, 32 threads                     (JMH FileChannelDirect.randomRead4k_32threads)
 #   fio-uring   fio --ioengine=io_uring --iodepth=32, 1 job --direct=1 --rw=randread --bs=4k
+#   fio-batch   the same fio submitting 32 at once and waiting for all 32 before the next 32
+#               (--iodepth_batch_submit=32 --iodepth_batch_complete_min=32): what a batch that
+#               waits for its slowest read can get from the device, the bound for "batch"
 #
 # Systems take turns (the order rotates every round), ROUNDS rounds; printed: per system the
 # medians of ops/s and process CPU-µs per read (JMH: io.dioring.jmh.CpuPerOp; fio: its
 # utime + stime over the steady part of the run), and the medians of the per-round ratios
-# batch/jdk32, batch/fio-uring, batch2/jdk32 and batch2/fio-uring.
+# of batch and batch2 to jdk32, fio-uring and fio-batch.
 #
 # Where: DIR=path (e.g. a directory on the disk) uses a file there (kept for reuse);
 # without DIR the script makes a zram device of its own (hot_add, ext4; removed on exit,
@@ -19,7 +22,7 @@
 #   DIR=/work/bench-batch flock /tmp/dioring-bench.lock scripts/batch-compare.sh
 #
 # Environment: ROUNDS (3), ITERATIONS (3), ITER_S (3), WARMUP_S (2), FILE_MIB (1024),
-#   SYSTEMS ("batch batch2 jdk32 fio-uring"), EXTRA_JVM_ARGS, JAVA, JMH_JAR, FIO (fio)
+#   SYSTEMS ("batch batch2 jdk32 fio-uring fio-batch"), EXTRA_JVM_ARGS, JAVA, JMH_JAR, FIO (fio)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +32,7 @@ iter_s=${ITER_S:-3}
 warmup_s=${WARMUP_S:-2}
 file_mib=${FILE_MIB:-1024}
 zram_size=$((file_mib + file_mib / 4 + 64))M
-systems=${SYSTEMS:-"batch batch2 jdk32 fio-uring"}
+systems=${SYSTEMS:-"batch batch2 jdk32 fio-uring fio-batch"}
 extra_jvm_args=${EXTRA_JVM_ARGS:-}
 dir=${DIR:-}
 jmh_jar=${JMH_JAR:-$root/jmh/target/benchmarks.jar}
@@ -44,8 +47,8 @@ positive ITER_S "$iter_s"
 positive WARMUP_S "$warmup_s"
 positive FILE_MIB "$file_mib"
 for s in $systems; do
-    case $s in batch | batch2 | jdk32 | fio-uring) ;;
-    *) die "SYSTEMS entry '$s': must be one of batch batch2 jdk32 fio-uring" ;;
+    case $s in batch | batch2 | jdk32 | fio-uring | fio-batch) ;;
+    *) die "SYSTEMS entry '$s': must be one of batch batch2 jdk32 fio-uring fio-batch" ;;
     esac
 done
 command -v "$fio" >/dev/null 2>&1 || die "fio not found (install it: apt-get install -y fio)"
@@ -71,10 +74,10 @@ r = json.load(open(sys.argv[1]))[0]
 print("%.1f %.3f" % (r["primaryMetric"]["score"], r["secondaryMetrics"]["cpu.us/op"]["score"]))' "$out"
 }
 
-run_fio() { # file -> "ops cpu_us"
-    python3 - "$fio" "$1" "$warmup_s" "$((iterations * iter_s))" "$work" <<'PY'
+run_fio() { # file [fio option...] -> "ops cpu_us"
+    python3 - "$fio" "$1" "$warmup_s" "$((iterations * iter_s))" "$work" "${@:2}" <<'PY'
 import json, os, subprocess, sys, time
-fio, path, ramp, runtime, work = sys.argv[1:]
+fio, path, ramp, runtime, work = sys.argv[1:6]
 ramp, runtime = int(ramp), int(runtime)
 tick = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid):
@@ -85,6 +88,7 @@ out = os.path.join(work, "fio.json")
 cmd = [fio, "--name=batch-compare", "--filename=" + path, "--rw=randread", "--bs=4k", "--direct=1",
        "--ioengine=io_uring", "--iodepth=32", "--numjobs=1", "--thread", "--randrepeat=0", "--norandommap",
        "--time_based", "--ramp_time=%d" % ramp, "--runtime=%d" % runtime, "--output-format=json", "--output=" + out]
+cmd += sys.argv[6:]
 p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "fio.err"), "w"))
 margin = min(0.5, runtime / 4)
 time.sleep(ramp + margin)
@@ -105,6 +109,7 @@ run_system() { # dir file system
     batch2) run_jmh "$1" 'io.dioring.jmh.BatchRandomRead.randomRead4k_2x32$' ;;
     jdk32) run_jmh "$1" 'io.dioring.jmh.FileChannelDirect.randomRead4k_32threads$' ;;
     fio-uring) run_fio "$2" ;;
+    fio-batch) run_fio "$2" --iodepth_batch_submit=32 --iodepth_batch_complete_min=32 ;;
     esac
 }
 
@@ -144,7 +149,7 @@ print("%-10s %12s %14s" % ("system", "ops/s", "CPU-us/read"))
 for s in systems:
     got = [r[s] for r in data.values() if s in r]
     print("%-10s %12.0f %14.2f" % (s, med(g[0] for g in got), med(g[1] for g in got)))
-for mine, ref in [(m, r) for m in ("batch", "batch2") for r in ("jdk32", "fio-uring")]:
+for mine, ref in [(m, r) for m in ("batch", "batch2") for r in ("jdk32", "fio-uring", "fio-batch")]:
     both = [(r[mine], r[ref]) for r in data.values() if mine in r and ref in r]
     if both:
         print("%-6s / %-9s ops %.2f   CPU %.2f   (medians of per-round ratios; rounds: %s)" % (
