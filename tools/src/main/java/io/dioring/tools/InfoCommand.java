@@ -34,6 +34,8 @@ public final class InfoCommand implements Callable<Integer> {
     /** Ring size for the probe ring: small, it only answers questions. */
     private static final int PROBE_ENTRIES = 8;
     private static final String LABEL = "%-16s%s%n";
+    static final String CPUIDLE_DRIVER = "/sys/devices/system/cpu/cpuidle/current_driver";
+    static final String HALT_POLL_NS = "/sys/module/haltpoll/parameters/guest_halt_poll_ns";
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PATH",
             description = "A file, directory or block device to examine (opened read-only).")
@@ -83,6 +85,10 @@ public final class InfoCommand implements Callable<Integer> {
 
     private static void printKernel(PrintWriter out) {
         out.printf(LABEL, "kernel:", readProc("/proc/sys/kernel/osrelease"));
+        List<String> idle = cpuIdle(readSys(Path.of(CPUIDLE_DRIVER)), readSys(Path.of(HALT_POLL_NS)));
+        for (int i = 0; i < idle.size(); i++) {
+            out.printf(LABEL, i == 0 ? "cpu idle:" : "", idle.get(i));
+        }
         out.printf(LABEL, "backend:", "AUTO picks " + IoEngine.autoChoice());
         String cause = IoEngine.unavailabilityCause();
         if (cause != null) {
@@ -119,6 +125,32 @@ public final class InfoCommand implements Callable<Integer> {
      * Whether an engine with the default configuration registers its buffer pool on its rings
      * (pooled and bounce-buffer I/O then goes out READ_FIXED/WRITE_FIXED), or why not.
      */
+    /**
+     * How this machine's idle CPUs wait (Linux's cpuidle driver), in lines for the
+     * {@code cpu idle:} label; none where the kernel does not say. A virtual machine's guest
+     * with halt polling off ({@code haltpoll} with {@code guest_halt_poll_ns} 0) halts an idle
+     * vCPU at once, and waking it is a VM exit: a read completed away from the thread that
+     * waits for it (any asynchronous engine's, dioring's on a disk) pays one or more of those
+     * per completion, where a thread blocked in pread(2) pays one.
+     *
+     * @param driver the contents of {@value #CPUIDLE_DRIVER}, or null
+     * @param haltPollNs the contents of {@value #HALT_POLL_NS}, or null
+     */
+    static List<String> cpuIdle(String driver, String haltPollNs) {
+        if (driver == null || driver.isEmpty()) {
+            return List.of();
+        }
+        if (!driver.equals("haltpoll") || haltPollNs == null) {
+            return List.of(driver);
+        }
+        if (haltPollNs.equals("0")) {
+            return List.of("haltpoll, guest halt polling off (haltpoll's guest_halt_poll_ns is 0):",
+                    "an idle vCPU halts at once, and waking one is a VM exit: each completion that",
+                    "wakes a thread on an idle vCPU pays it (README: Caller-driven rings)");
+        }
+        return List.of("haltpoll, an idle vCPU polls for up to " + haltPollNs + " ns before it halts");
+    }
+
     private static void printRegisteredBuffers(PrintWriter out) {
         try (IoEngine engine = IoEngine.create()) {
             engine.buffers().give(engine.buffers().take(4096)); // the pool's first slab

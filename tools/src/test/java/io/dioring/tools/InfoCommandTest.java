@@ -1,6 +1,7 @@
 package io.dioring.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dioring.IoEngine;
@@ -14,6 +15,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -64,6 +66,36 @@ class InfoCommandTest {
         assertTrue(r.out.contains("fixed buffers:  the buffer pool is registered on every engine ring")
                 || r.out.contains("fixed buffers:  refused"), "registered buffers: " + r.out);
         assertTrue(r.out.lines().noneMatch(l -> l.length() > 100), "lines are wrapped");
+    }
+
+    @Test
+    void cpuIdleSaysHowIdleCpusWaitAndWhenWakingOneIsAVmExit() {
+        assertEquals(List.of(), InfoCommand.cpuIdle(null, null), "no cpuidle: nothing said");
+        assertEquals(List.of(), InfoCommand.cpuIdle("", "0"));
+        assertEquals(List.of("intel_idle"), InfoCommand.cpuIdle("intel_idle", null));
+        assertEquals(List.of("haltpoll"), InfoCommand.cpuIdle("haltpoll", null));
+        assertEquals(List.of("haltpoll, an idle vCPU polls for up to 200000 ns before it halts"),
+                InfoCommand.cpuIdle("haltpoll", "200000"));
+        List<String> off = InfoCommand.cpuIdle("haltpoll", "0");
+        assertEquals(3, off.size(), off.toString());
+        assertTrue(off.get(0).startsWith("haltpoll, guest halt polling off (haltpoll's guest_halt_poll_ns is 0)"),
+                off.toString());
+        assertTrue(off.get(1).contains("VM exit"), off.toString());
+        assertTrue(off.stream().allMatch(l -> l.length() <= 100 - 16), "fits beside the label: " + off);
+    }
+
+    @Test
+    void theKernelSectionShowsTheCpuIdleDriverWhereTheKernelHasOne() throws Exception {
+        Run r = run(new InfoCommand());
+        assertEquals(0, r.status, r.err);
+        Path driver = Path.of(InfoCommand.CPUIDLE_DRIVER);
+        if (!Files.isReadable(driver)) {
+            System.out.println("SKIPPED: cpu idle line: " + driver + " is not readable here");
+            assertFalse(r.out.contains("cpu idle:"), r.out);
+            return;
+        }
+        String name = Files.readString(driver).trim();
+        assertTrue(r.out.contains("cpu idle:       " + name), r.out);
     }
 
     @Test
