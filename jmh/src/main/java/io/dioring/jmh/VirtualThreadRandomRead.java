@@ -51,10 +51,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code jdkHeap}: the same JDK channel, heap ByteBuffers,
  *   <li>{@code jdkAsyncDirect}: the JDK's {@link AsynchronousFileChannel} with
  *       {@link ExtendedOpenOption#DIRECT} over a pool of {@code vthreads} platform threads, aligned
- *       direct ByteBuffers, each virtual thread waiting on its read's future (it unmounts): a
- *       blocking read handed to a thread pool, then back to the virtual thread, as an engine
- *       that completes I/O away from the carrier hands it (a wake-up of the pool thread by
- *       the device, and another of a carrier by the completion).
+ *       direct ByteBuffers, each virtual thread waiting on its read's future (it unmounts): the
+ *       read is made on a pool thread and handed back, so the device wakes the pool thread and
+ *       the completion wakes a carrier, as for any engine that completes I/O away from the
+ *       carrier.
  * </ul>
  * {@code registered=false} turns the pool's registration off ({@code -Ddioring.registeredBuffers=false}),
  * for the pool's APIs ({@code readFullyPool}, and {@code channelHeap}'s bounce buffers);
