@@ -122,10 +122,6 @@ public final class InfoCommand implements Callable<Integer> {
     }
 
     /**
-     * Whether an engine with the default configuration registers its buffer pool on its rings
-     * (pooled and bounce-buffer I/O then goes out READ_FIXED/WRITE_FIXED), or why not.
-     */
-    /**
      * How this machine's idle CPUs wait (Linux's cpuidle driver), in lines for the
      * {@code cpu idle:} label; none where the kernel does not say. A virtual machine's guest
      * with halt polling off ({@code haltpoll} with {@code guest_halt_poll_ns} 0) halts an idle
@@ -151,6 +147,10 @@ public final class InfoCommand implements Callable<Integer> {
         return List.of("haltpoll, an idle vCPU polls for up to " + haltPollNs + " ns before it halts");
     }
 
+    /**
+     * Whether an engine with the default configuration registers its buffer pool on its rings
+     * (pooled and bounce-buffer I/O then goes out READ_FIXED/WRITE_FIXED), or why not.
+     */
     private static void printRegisteredBuffers(PrintWriter out) {
         try (IoEngine engine = IoEngine.create()) {
             engine.buffers().give(engine.buffers().take(4096)); // the pool's first slab
